@@ -1,0 +1,61 @@
+"""One exception hierarchy for the ingest side, so callers can catch precisely.
+
+Messages are written for an archivist: they say what went wrong and what to do.
+"""
+
+from __future__ import annotations
+
+
+class IngestError(Exception):
+    """Base class of every error raised by the ingest package."""
+
+
+class ConfigError(IngestError):
+    """The archive's configuration is missing or contradictory."""
+
+
+class MediaError(IngestError):
+    """A media file could not be probed, decoded or converted.
+
+    `stderr` keeps ffmpeg's own words so that the real cause is never lost.
+    """
+
+    def __init__(self, message: str, stderr: str = "") -> None:
+        super().__init__(message)
+        self.stderr = stderr
+
+    def __str__(self) -> str:
+        base = super().__str__()
+        if self.stderr:
+            tail = self.stderr.strip().splitlines()[-3:]
+            return base + " (ffmpeg: " + " | ".join(tail) + ")"
+        return base
+
+
+class ModelError(IngestError):
+    """A speech-recognition model could not be assembled, verified or loaded."""
+
+
+class TranscriptionError(IngestError):
+    """The speech recogniser failed on an otherwise valid recording."""
+
+
+class ManifestError(IngestError):
+    """A programme manifest is invalid; names the file, the entry and the field."""
+
+
+class CatalogueError(IngestError):
+    """A catalogue lookup or write failed (unknown slug, conflicting data)."""
+
+
+class SubtitleError(IngestError):
+    """An existing transcript file (VTT, SRT, JSON) could not be read."""
+
+
+class PipelineError(IngestError):
+    """An ingest run failed; `step` says which step and `cause` why."""
+
+    def __init__(self, step: str, cause: BaseException) -> None:
+        super().__init__(f"ingest failed at step '{step}': {cause}")
+        self.step = step
+        self.cause = cause

@@ -1,0 +1,66 @@
+"""Parse and format the time notations archivists and viewers type.
+
+Accepted: seconds ("754", "754.5"), clock ("42:10", "0:42:10", "1:02:03.250") and
+the YouTube-like "12m34s" / "1h02m03s". Everything is returned in integer ms.
+"""
+
+from __future__ import annotations
+
+import re
+
+_UNITS = re.compile(r"^(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+(?:\.\d+)?)s?)?$")
+_MAX_MS = 1000 * 3600 * 1000  # a thousand hours: anything longer is a typo
+
+
+def parse_timecode(value: str | int | float) -> int:
+    """Return the time in ms that value denotes; raise ValueError when it denotes none."""
+    if isinstance(value, bool):
+        raise ValueError(f"not a time: {value!r}")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        text = value.strip().lower()
+        if not text:
+            raise ValueError("empty time")
+        seconds = _clock_seconds(text) if ":" in text else _unit_seconds(text)
+    if seconds != seconds or seconds < 0:  # NaN or negative
+        raise ValueError(f"not a time: {value!r}")
+    ms = round(seconds * 1000)
+    if ms > _MAX_MS:
+        raise ValueError(f"time too large: {value!r}")
+    return ms
+
+
+def _clock_seconds(text: str) -> float:
+    parts = text.split(":")
+    if len(parts) > 3 or any(not p for p in parts):
+        raise ValueError(f"not a time: {text!r}")
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError as exc:
+        raise ValueError(f"not a time: {text!r}") from exc
+    if any(n >= 60 for n in numbers[1:]):
+        raise ValueError(f"minutes and seconds must be under 60: {text!r}")
+    seconds = 0.0
+    for number in numbers:
+        seconds = seconds * 60 + number
+    return seconds
+
+
+def _unit_seconds(text: str) -> float:
+    match = _UNITS.match(text)
+    if not match or not any(match.groupdict().values()):
+        raise ValueError(f"not a time: {text!r}")
+    hours = int(match["h"] or 0)
+    minutes = int(match["m"] or 0)
+    return hours * 3600 + minutes * 60 + float(match["s"] or 0)
+
+
+def format_clock(ms: int, always_hours: bool = True) -> str:
+    """Format ms as hh:mm:ss (or m:ss when always_hours is False and under an hour)."""
+    total = max(0, int(ms)) // 1000
+    hours, rest = divmod(total, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours or always_hours:
+        return f"{hours:02d}:{minutes:02d}:{seconds:02d}"
+    return f"{minutes}:{seconds:02d}"
