@@ -1,0 +1,185 @@
+"""Write one transcript version as WebVTT, SubRip, plain text or JSON.
+
+The shapes written here are a public contract: the portal's download links,
+outside tools and `ingest.subtitles` (which reads them back) all rely on them.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Callable
+
+from ingest.contracts import ExportSegment, ExportTranscript
+from ingest.timecodes import format_clock
+
+# Media type and file extension of each format, for download links.
+EXPORT_FORMATS: dict[str, tuple[str, str]] = {
+    "vtt": ("text/vtt; charset=utf-8", ".vtt"),
+    "srt": ("application/x-subrip; charset=utf-8", ".srt"),
+    "txt": ("text/plain; charset=utf-8", ".txt"),
+    "json": ("application/json", ".json"),
+}
+
+# Broadcast caption guidelines keep a subtitle line near 42 characters so it
+# stays readable over a video; longer segments simply get more lines.
+CAPTION_LINE_CHARS = 42
+
+
+def export_transcript(transcript: ExportTranscript, fmt: str) -> str:
+    """Render a transcript in one of the EXPORT_FORMATS (vtt, srt, txt, json)."""
+    writer = _WRITERS.get(fmt)
+    if writer is None:
+        known = ", ".join(EXPORT_FORMATS)
+        raise ValueError(f"unknown export format {fmt!r}; choose one of: {known}")
+    return writer(transcript)
+
+
+def _clock(ms: int, decimal_mark: str) -> str:
+    """Format milliseconds as HH:MM:SS followed by the mark and milliseconds."""
+    hours, rest = divmod(max(ms, 0), 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}{decimal_mark}{millis:03d}"
+
+
+def _flat(text: str) -> str:
+    """Collapse all whitespace, since a blank line would end a cue early."""
+    return " ".join(text.split())
+
+
+def _speaker_label(segment: ExportSegment) -> str | None:
+    """Return the name to show for the segment's speaker, or None if unknown."""
+    label = _flat(segment.speaker_name or segment.speaker_slug or "")
+    return label or None
+
+
+def _caption_lines(text: str) -> list[str]:
+    """Wrap flattened text into caption lines of about CAPTION_LINE_CHARS."""
+    return textwrap.wrap(text, CAPTION_LINE_CHARS, break_long_words=False, break_on_hyphens=False)
+
+
+def _vtt_escape(text: str) -> str:
+    """Escape the characters WebVTT cue text reserves for tags and entities."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _note_line(text: str) -> str:
+    """Make header text safe inside a NOTE block, which cannot contain '-->'."""
+    return _flat(text).replace("-->", "->")
+
+
+def _to_vtt(transcript: ExportTranscript) -> str:
+    """Write WebVTT: a NOTE header, then one cue per segment with voice tags."""
+    out = [
+        "WEBVTT",
+        "",
+        "NOTE",
+        f"Session: {_note_line(transcript.session_title)}",
+        f"Version: {transcript.version}",
+        f"Model: {_note_line(transcript.model)}",
+        "",
+    ]
+    for number, segment in enumerate(transcript.segments, start=1):
+        text = _flat(segment.text)
+        if not text:
+            continue  # an empty cue would read as the end of the previous one
+        # Wrap before escaping so that line length counts visible characters.
+        lines = [_vtt_escape(line) for line in _caption_lines(text)]
+        label = _speaker_label(segment)
+        if label:
+            lines[0] = f"<v {_vtt_escape(label)}>{lines[0]}"
+        timing = f"{_clock(segment.start_ms, '.')} --> {_clock(segment.end_ms, '.')}"
+        out += [str(number), timing, *lines, ""]
+    return "\n".join(out)
+
+
+def _to_srt(transcript: ExportTranscript) -> str:
+    """Write SubRip: numbered cues with a 'Name: ' prefix when the speaker is known."""
+    out: list[str] = []
+    number = 0
+    for segment in transcript.segments:
+        text = _flat(segment.text)
+        if not text:
+            continue
+        label = _speaker_label(segment)
+        if label:
+            text = f"{label}: {text}"
+        number += 1  # SubRip readers expect an unbroken 1, 2, 3 … sequence
+        timing = f"{_clock(segment.start_ms, ',')} --> {_clock(segment.end_ms, ',')}"
+        out += [str(number), timing, *_caption_lines(text), ""]
+    return "\n".join(out)
+
+
+def _to_txt(transcript: ExportTranscript) -> str:
+    """Write plain paragraphs, with a '[hh:mm:ss] Name' line at each new turn."""
+    turns: list[tuple[str | None, list[str]]] = []  # (header line, texts of one paragraph)
+    previous_label: str | None = None
+    for segment in transcript.segments:
+        text = _flat(segment.text)
+        if not text:
+            continue
+        label = _speaker_label(segment)
+        if label is not None and label == previous_label:
+            turns[-1][1].append(text)
+        elif label is not None:
+            turns.append((f"[{format_clock(segment.start_ms)}] {label}", [text]))
+        else:
+            # Unknown speakers get a paragraph each: we cannot claim two
+            # unattributed segments came from the same person.
+            turns.append((None, [text]))
+        previous_label = label
+    lines = [_flat(transcript.session_title), ""]
+    for header, texts in turns:
+        lines += [header] if header else []
+        lines += [" ".join(texts), ""]
+    return "\n".join(lines)
+
+
+def _seconds(ms: int) -> float:
+    """Convert milliseconds to seconds with three decimals."""
+    return round(ms / 1000, 3)
+
+
+def _to_json(transcript: ExportTranscript) -> str:
+    """Write the whole transcript, words included, as indented UTF-8 JSON."""
+    document = {
+        "session": transcript.session_slug,
+        "title": transcript.session_title,
+        "language": transcript.language,
+        "version": transcript.version,
+        "model": transcript.model,
+        "segments": [
+            {
+                "start": _seconds(segment.start_ms),
+                "end": _seconds(segment.end_ms),
+                "start_ms": segment.start_ms,
+                "end_ms": segment.end_ms,
+                "text": segment.text,
+                "speaker": segment.speaker_slug,
+                "speaker_name": segment.speaker_name,
+                "affiliation": segment.affiliation,
+                "confidence": segment.confidence,
+                "verified": segment.verified,
+                "words": [
+                    {
+                        "start": _seconds(word.start_ms),
+                        "end": _seconds(word.end_ms),
+                        "word": word.text,
+                        "probability": word.probability,
+                    }
+                    for word in segment.words
+                ],
+            }
+            for segment in transcript.segments
+        ],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+_WRITERS: dict[str, Callable[[ExportTranscript], str]] = {
+    "vtt": _to_vtt,
+    "srt": _to_srt,
+    "txt": _to_txt,
+    "json": _to_json,
+}
