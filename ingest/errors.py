@@ -59,3 +59,12 @@ class PipelineError(IngestError):
         super().__init__(f"ingest failed at step '{step}': {cause}")
         self.step = step
         self.cause = cause
+
+
+class DuplicateRecordingError(IngestError):
+    """The same file (same sha256) was already ingested; `session_slug` says where."""
+
+    def __init__(self, message: str, session_slug: str, recording_id: int) -> None:
+        super().__init__(message)
+        self.session_slug = session_slug
+        self.recording_id = recording_id

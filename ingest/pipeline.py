@@ -1,0 +1,280 @@
+"""The ingest orchestrator: create a job for a recording, then run or resume it.
+
+It only sequences steps (see `ingest.steps`) and records what each produced in
+the job row, so a run that crashed or was killed resumes after the last
+finished step and never stores the same transcript twice. A failure marks the
+job failed with the step and a readable reason; the session and its earlier
+transcripts are untouched because a transcript version is stored in a single
+transaction.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from ingest import media, steps
+from ingest.catalogue.db import Catalogue
+from ingest.catalogue.queries import get_session
+from ingest.catalogue.schema import Job, Recording, Session
+from ingest.config import Settings
+from ingest.errors import (
+    CatalogueError,
+    DuplicateRecordingError,
+    IngestError,
+    MediaError,
+    PipelineError,
+)
+from ingest.storage import relative_to_home, safe_name, slugify, store_original
+from ingest.transcribe import Transcriber, make_transcriber
+
+WHISPER_STEPS = ("probe", "audio", "playable", "poster", "transcribe", "clean", "speakers",
+                 "store", "export", "index")
+IMPORT_STEPS = ("probe", "playable", "poster", "import", "speakers", "store", "export", "index")
+STEP_FUNCTIONS = {
+    "probe": steps.step_probe, "audio": steps.step_audio, "playable": steps.step_playable,
+    "poster": steps.step_poster, "transcribe": steps.step_transcribe,
+    "import": steps.step_import, "clean": steps.step_clean, "speakers": steps.step_speakers,
+    "store": steps.step_store, "export": steps.step_export, "index": steps.step_index,
+}
+# Share of the whole run spent before, in and after transcription, for the progress bar.
+_BEFORE, _TRANSCRIBE = 0.08, 0.87
+
+
+@dataclass(frozen=True)
+class JobProgress:
+    """A progress report: the step, overall fraction 0..1 and an ETA in seconds."""
+
+    job_id: int
+    step: str
+    fraction: float
+    eta_s: float | None
+
+
+def create_ingest_job(
+    catalogue: Catalogue,
+    settings: Settings,
+    media_path: Path,
+    *,
+    session_slug: str | None = None,
+    language: str | None = None,
+    model: str | None = None,
+    transcript_file: Path | None = None,
+    original_name: str | None = None,
+    force: bool = False,
+    author: str = "",
+) -> int:
+    """Validate a recording, store it, and create a queued ingest job; return the job id."""
+    media_path = Path(media_path)
+    info = media.probe(media_path)  # refuses non-media before anything is written
+    if transcript_file is not None:
+        from ingest.subtitles import read_transcript_file
+
+        read_transcript_file(Path(transcript_file))  # refuse a bad file up front
+    sha256 = media.sha256_file(media_path)
+    name = safe_name(original_name or media_path.name)
+    with catalogue.session() as db:
+        session = _existing_session(db, session_slug) if session_slug else None
+        duplicate = db.scalar(select(Recording).where(Recording.sha256 == sha256))
+        if duplicate is not None and not force:
+            owner = db.get(Session, duplicate.session_id)
+            raise DuplicateRecordingError(
+                f"this file was already ingested (session '{owner.slug}', recording "
+                f"{duplicate.id}); use --force to transcribe it again",
+                session_slug=owner.slug, recording_id=duplicate.id,
+            )
+    stored = store_original(settings, media_path, sha256, name)
+    with catalogue.session() as db:
+        created = session is None
+        if created:
+            session = _draft_session(db, name, language)
+        else:
+            session = db.merge(session)
+        recording = Recording(
+            session_id=session.id, original_name=name,
+            original_path=relative_to_home(settings, stored), sha256=sha256,
+            size_bytes=stored.stat().st_size, duration_ms=info.duration_ms,
+            container=info.container, streams=[vars(s) for s in info.streams],
+        )
+        db.add(recording)
+        db.flush()
+        job = Job(kind="ingest", session_id=session.id, recording_id=recording.id,
+                  state="queued", params={
+                      "language": language, "model": model,
+                      "transcript_file": str(Path(transcript_file).resolve())
+                      if transcript_file else None,
+                      "created_session": created, "author": author,
+                  })
+        db.add(job)
+        db.flush()
+        return job.id
+
+
+def _existing_session(db, slug: str) -> Session:
+    session = get_session(db, slug, include_drafts=True)
+    if session is None:
+        raise CatalogueError(f"no session '{slug}': import its manifest first "
+                             "(archive import FILE.yaml) or leave out --session")
+    return session
+
+
+def _draft_session(db, file_name: str, language: str | None) -> Session:
+    stem = Path(file_name).stem
+    base = slugify(stem)
+    slug, number = base, 1
+    while db.scalar(select(Session.id).where(Session.slug == slug)) is not None:
+        number += 1
+        slug = f"{base}-{number}"
+    title = " ".join(stem.replace("_", " ").split()) or slug
+    session = Session(slug=slug, title=title, language=language or "fr", published=False)
+    db.add(session)
+    db.flush()
+    return session
+
+
+def run_job(
+    catalogue: Catalogue,
+    settings: Settings,
+    job_id: int,
+    *,
+    transcriber: Transcriber | None = None,
+    indexer: Callable[[str], None] | None = None,
+    on_progress: Callable[[JobProgress], None] | None = None,
+) -> Job:
+    """Run (or resume) an ingest job to completion; raise PipelineError on failure."""
+    with catalogue.session() as db:
+        job = db.get(Job, job_id)
+        if job is None:
+            raise CatalogueError(f"no job {job_id}")
+        if job.state == "done":
+            return job
+        job.state, job.error = "running", ""
+        job.attempts = (job.attempts or 0) + 1
+        job.started_at = job.started_at or datetime.now(UTC)
+        params, done = dict(job.params or {}), dict(job.steps_done or {})
+        session_slug = db.get(Session, job.session_id).slug
+        recording_id = job.recording_id
+    names = IMPORT_STEPS if params.get("transcript_file") else WHISPER_STEPS
+    reporter = _Reporter(catalogue, job_id, names, on_progress)
+    ctx = steps.RunContext(
+        settings=settings, catalogue=catalogue, job_id=job_id, session_slug=session_slug,
+        recording_id=recording_id, params=params,
+        work_dir=settings.work_dir / f"job-{job_id}",
+        transcriber_factory=(lambda _name: transcriber) if transcriber
+        else (lambda name: make_transcriber(name, settings)),
+        indexer=indexer, report=reporter.report,
+    )
+    ctx.work_dir.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        if name in done and _outputs_exist(name, done[name], ctx):
+            continue
+        reporter.report(name, 0.0, None, force=True)
+        try:
+            produced = STEP_FUNCTIONS[name](ctx)
+        except Exception as exc:  # noqa: BLE001 - every failure is recorded, then re-raised
+            _fail(catalogue, job_id, name, exc)
+            raise PipelineError(name, exc) from exc
+        done[name] = produced
+        _record_step(catalogue, job_id, name, produced)
+    return _finish(catalogue, job_id, ctx.work_dir)
+
+
+def _outputs_exist(name: str, produced: dict, ctx: steps.RunContext) -> bool:
+    # A step whose file output vanished (a cleaned work folder) must run again.
+    files = {
+        "audio": [Path(produced.get("path", ""))],
+        "transcribe": [ctx.work_dir / "transcription.json"],
+        "import": [ctx.work_dir / "cleaned.json"],
+        "clean": [ctx.work_dir / "cleaned.json"],
+        "speakers": [ctx.work_dir / "attributed.json"],
+    }.get(name, [])
+    return all(path.exists() for path in files)
+
+
+def _record_step(catalogue: Catalogue, job_id: int, name: str, produced: dict) -> None:
+    with catalogue.session() as db:
+        job = db.get(Job, job_id)
+        job.steps_done = {**(job.steps_done or {}), name: produced}
+
+
+def _fail(catalogue: Catalogue, job_id: int, step: str, exc: Exception) -> None:
+    if isinstance(exc, IngestError):
+        reason = str(exc)
+    else:
+        reason = f"unexpected error ({type(exc).__name__}: {exc}); please report it"
+    with catalogue.session() as db:
+        job = db.get(Job, job_id)
+        job.state, job.step, job.error, job.eta_s = "failed", step, reason, None
+        job.finished_at = datetime.now(UTC)
+
+
+def _finish(catalogue: Catalogue, job_id: int, work_dir: Path) -> Job:
+    with catalogue.session() as db:
+        job = db.get(Job, job_id)
+        job.state, job.step, job.progress, job.eta_s = "done", "done", 1.0, None
+        job.finished_at = datetime.now(UTC)
+    # Large scratch audio is no longer needed; step records stay in the job row.
+    for scratch in work_dir.glob("*.wav"):
+        scratch.unlink(missing_ok=True)
+    return job
+
+
+class _Reporter:
+    """Turns step progress into overall progress, throttles database writes."""
+
+    def __init__(self, catalogue: Catalogue, job_id: int, names: tuple[str, ...],
+                 callback: Callable[[JobProgress], None] | None) -> None:
+        self.catalogue, self.job_id, self.callback = catalogue, job_id, callback
+        self.names = names
+        self.last_write = 0.0
+
+    def overall(self, step: str, fraction: float) -> float:
+        if "transcribe" not in self.names:
+            return (self.names.index(step) + fraction) / len(self.names)
+        position = self.names.index(step)
+        split = self.names.index("transcribe")
+        if position < split:
+            return _BEFORE * (position + fraction) / split
+        if position == split:
+            return _BEFORE + _TRANSCRIBE * fraction
+        after = len(self.names) - split - 1
+        return _BEFORE + _TRANSCRIBE + (1 - _BEFORE - _TRANSCRIBE) * (
+            position - split - 1 + fraction) / after
+
+    def report(self, step: str, fraction: float, eta_s: float | None, force: bool = False) -> None:
+        overall = round(min(1.0, max(0.0, self.overall(step, fraction))), 4)
+        progress = JobProgress(self.job_id, step, overall, eta_s)
+        if self.callback:
+            self.callback(progress)
+        now = time.monotonic()
+        if force or now - self.last_write >= 1.0:
+            self.last_write = now
+            with self.catalogue.session() as db:
+                job = db.get(Job, self.job_id)
+                job.step, job.progress, job.eta_s = step, overall, eta_s
+
+
+def ingest_file(catalogue: Catalogue, settings: Settings, media_path: Path, **kwargs) -> Job:
+    """Create and run a job in the foreground (the CLI's path); return the finished job."""
+    runner_keys = ("transcriber", "indexer", "on_progress")
+    run_kwargs = {k: kwargs.pop(k) for k in runner_keys if k in kwargs}
+    job_id = create_ingest_job(catalogue, settings, media_path, **kwargs)
+    return run_job(catalogue, settings, job_id, **run_kwargs)
+
+
+__all__ = ["JobProgress", "MediaError", "create_ingest_job", "ingest_file", "run_job",
+           "unfinished_job_for"]
+
+
+def unfinished_job_for(catalogue: Catalogue, recording_id: int) -> int | None:
+    """Return the id of a queued, running or failed job of that recording, if any."""
+    with catalogue.session() as db:
+        return db.scalar(
+            select(Job.id).where(Job.recording_id == recording_id, Job.state != "done")
+            .order_by(Job.id.desc()).limit(1)
+        )

@@ -1,0 +1,106 @@
+"""Attribute transcript segments to the speakers of the session's programme.
+
+The programme says who speaks when: each item may have a start offset in the
+recording, and in an item with several speakers each may have their own. A
+segment that straddles a change of speaker is split at the word where the new
+speaker starts, so a quotation is never attributed to the wrong person.
+An item whose speaker cannot be known (several speakers, no offsets) yields
+"unknown" rather than a guess.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from ingest.contracts import TranscribedSegment, Word
+
+
+@dataclass(frozen=True)
+class SpeakerTurn:
+    """From start_ms on (until the next turn), person_slug speaks; None means unknown."""
+
+    start_ms: int
+    person_slug: str | None
+
+
+@dataclass(frozen=True)
+class ProgrammeSlot:
+    """What attribution needs of a programme item: its offset and its people."""
+
+    start_ms: int | None
+    # (person_slug, role, own start_ms or None), in programme order
+    people: tuple[tuple[str, str, int | None], ...]
+
+
+def programme_turns(slots: Iterable[ProgrammeSlot]) -> list[SpeakerTurn]:
+    """Turn programme items with offsets into a sorted list of speaker turns."""
+    turns: list[SpeakerTurn] = []
+    for slot in slots:
+        timed_people = [(start, slug) for slug, _role, start in slot.people if start is not None]
+        if slot.start_ms is not None:
+            turns.append(SpeakerTurn(slot.start_ms, _sole_speaker(slot)))
+        turns.extend(SpeakerTurn(start, slug) for start, slug in timed_people)
+    turns.sort(key=lambda t: t.start_ms)
+    # Keep the last of turns sharing a start: a person's own offset beats the item's.
+    deduped: dict[int, SpeakerTurn] = {}
+    for turn in turns:
+        deduped[turn.start_ms] = turn
+    return list(deduped.values())
+
+
+def _sole_speaker(slot: ProgrammeSlot) -> str | None:
+    speakers = [slug for slug, role, _ in slot.people if role == "speaker"]
+    if len(speakers) == 1:
+        return speakers[0]
+    if not speakers and len(slot.people) == 1:
+        return slot.people[0][0]  # e.g. a discussion led by its discussant alone
+    return None
+
+
+def attribute_speakers(segments: list[TranscribedSegment],
+                       turns: list[SpeakerTurn]) -> list[TranscribedSegment]:
+    """Return segments with speaker_slug set from turns, split where a turn starts mid-segment."""
+    if not turns:
+        return [replace(s) for s in segments]
+    starts = [t.start_ms for t in turns]
+
+    def speaker_at(ms: int) -> str | None:
+        index = bisect.bisect_right(starts, ms) - 1
+        return turns[index].person_slug if index >= 0 else None
+
+    result: list[TranscribedSegment] = []
+    for segment in segments:
+        if not segment.words:
+            middle = (segment.start_ms + segment.end_ms) // 2
+            result.append(replace(segment, speaker_slug=speaker_at(middle)))
+            continue
+        result.extend(_split_by_speaker(segment, speaker_at))
+    return result
+
+
+def _split_by_speaker(segment: TranscribedSegment, speaker_at) -> list[TranscribedSegment]:
+    groups: list[tuple[str | None, list[Word]]] = []
+    for word in segment.words:
+        speaker = speaker_at((word.start_ms + word.end_ms) // 2)
+        if groups and groups[-1][0] == speaker:
+            groups[-1][1].append(word)
+        else:
+            groups.append((speaker, [word]))
+    if len(groups) == 1:
+        return [replace(segment, speaker_slug=groups[0][0])]
+    parts = []
+    for index, (speaker, words) in enumerate(groups):
+        start = segment.start_ms if index == 0 else words[0].start_ms
+        end = segment.end_ms if index == len(groups) - 1 else words[-1].end_ms
+        parts.append(replace(
+            segment,
+            start_ms=start,
+            end_ms=max(end, start + 1),
+            text=" ".join(w.text.strip() for w in words).strip(),
+            words=list(words),
+            confidence=sum(w.probability for w in words) / len(words),
+            speaker_slug=speaker,
+        ))
+    return parts

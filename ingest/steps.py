@@ -1,0 +1,294 @@
+"""The ingest pipeline's steps: small functions over a run context.
+
+Each step returns a dict of what it produced (paths relative to the archive
+home, counts, choices made); the orchestrator records it in the job so a run
+that stopped resumes after the last finished step. Intermediate results are
+JSON files in the job's work folder, written atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ingest import media
+from ingest.catalogue.queries import export_view, get_session, programme_slots, session_people
+from ingest.catalogue.schema import Job, Recording
+from ingest.catalogue.transcripts import store_transcript
+from ingest.chunking import plan_chunks
+from ingest.cleaning import clean_segments
+from ingest.config import Settings
+from ingest.contracts import TranscribedSegment, Word
+from ingest.speakers import attribute_speakers, programme_turns
+from ingest.storage import recording_dir, relative_to_home, write_json_atomic, write_text_atomic
+from ingest.transcribe import Transcriber
+
+
+@dataclass
+class RunContext:
+    """Everything a step needs: settings, the job's ids and its work folder."""
+
+    settings: Settings
+    catalogue: object  # ingest.catalogue.Catalogue (kept loose to avoid a cycle)
+    job_id: int
+    session_slug: str
+    recording_id: int
+    params: dict
+    work_dir: Path
+    transcriber_factory: Callable[[str], Transcriber]
+    indexer: Callable[[str], None] | None = None
+    report: Callable[[str, float, float | None], None] = lambda step, fraction, eta: None
+    memo: dict = field(default_factory=dict)
+
+    @property
+    def ffmpeg(self) -> str:
+        return media.find_ffmpeg(self.settings.ffmpeg)
+
+    def recording(self) -> Recording:
+        with self.catalogue.session() as db:
+            return db.get(Recording, self.recording_id)
+
+    def original(self) -> Path:
+        return self.settings.home / self.recording().original_path
+
+
+def step_probe(ctx: RunContext) -> dict:
+    """Probe the stored original again (it may have been replaced on disk)."""
+    info = media.probe(ctx.original())
+    with ctx.catalogue.session() as db:
+        recording = db.get(Recording, ctx.recording_id)
+        recording.duration_ms = info.duration_ms
+        recording.container = info.container
+        recording.streams = [asdict(s) for s in info.streams]
+    return {"duration_ms": info.duration_ms, "has_video": info.has_video}
+
+
+def step_audio(ctx: RunContext) -> dict:
+    """Extract normalised 16 kHz mono audio into the work folder."""
+    target = ctx.work_dir / "audio.wav"
+    media.extract_audio(ctx.original(), target, ctx.ffmpeg)
+    return {"path": str(target)}
+
+
+def step_playable(ctx: RunContext) -> dict:
+    """Make a browser-playable derivative when the original is not."""
+    original = ctx.original()
+    info = media.probe(original)
+    folder = recording_dir(ctx.settings, ctx.recording().sha256)
+    playable = media.make_playable(original, folder, info, ctx.ffmpeg)
+    with ctx.catalogue.session() as db:
+        db.get(Recording, ctx.recording_id).playable_path = relative_to_home(ctx.settings, playable)
+    return {"path": relative_to_home(ctx.settings, playable), "derived": playable != original}
+
+
+def step_poster(ctx: RunContext) -> dict:
+    """Grab a poster frame for video recordings."""
+    original = ctx.original()
+    info = media.probe(original)
+    folder = recording_dir(ctx.settings, ctx.recording().sha256)
+    poster = media.make_poster(original, folder / "poster.jpg", info, ctx.ffmpeg)
+    relative = relative_to_home(ctx.settings, poster) if poster else None
+    with ctx.catalogue.session() as db:
+        db.get(Recording, ctx.recording_id).poster_path = relative
+    return {"path": relative}
+
+
+class _TranscribeClock:
+    """Turns a chunk's progress into overall progress and an ETA from this run's own pace."""
+
+    def __init__(self, ctx: RunContext, total_ms: int) -> None:
+        self.ctx, self.total_ms = ctx, total_ms
+        self.started = time.monotonic()
+        self.first_ms: int | None = None  # where this run started working
+
+    def callback(self, offset_ms: int) -> Callable[[int, int], None]:
+        if self.first_ms is None:
+            self.first_ms = offset_ms
+        return lambda done_ms, _total: self.report(offset_ms + done_ms)
+
+    def report(self, done_ms: int) -> None:
+        elapsed = time.monotonic() - self.started
+        worked = done_ms - (self.first_ms or 0)
+        eta = (self.total_ms - done_ms) * elapsed / worked if elapsed > 1 and worked > 0 else None
+        fraction = done_ms / self.total_ms if self.total_ms else 1.0
+        self.ctx.report("transcribe", min(1.0, fraction), eta)
+
+
+def step_transcribe(ctx: RunContext) -> dict:
+    """Transcribe chunk by chunk, saving each chunk so a rerun resumes where it stopped."""
+    audio = ctx.work_dir / "audio.wav"
+    chunks = plan_chunks(audio)
+    clock = _TranscribeClock(ctx, chunks[-1][1] if chunks else 0)
+    language = ctx.params.get("language") or _read_language(ctx)
+    transcriber = ctx.transcriber_factory(ctx.params.get("model") or ctx.settings.model)
+    prompt = _programme_prompt(ctx)
+    segments: list[TranscribedSegment] = []
+    result_settings: dict = {}
+    for number, (start_ms, end_ms) in enumerate(chunks):
+        saved = ctx.work_dir / f"chunk-{number:04d}.json"
+        if saved.exists():
+            data = json.loads(saved.read_text(encoding="utf-8"))
+        else:
+            chunk_audio = audio if len(chunks) == 1 else media.audio_window(
+                audio, start_ms, end_ms, ctx.work_dir / f"chunk-{number:04d}.wav", ctx.ffmpeg)
+            result = transcriber.transcribe(chunk_audio, language=language, initial_prompt=prompt,
+                                            progress=clock.callback(start_ms))
+            data = {"language": result.language, "settings": result.settings,
+                    "segments": [asdict(_shift(s, start_ms)) for s in result.segments]}
+            write_json_atomic(saved, data)
+            if chunk_audio != audio:
+                chunk_audio.unlink(missing_ok=True)
+        if language is None:
+            # Detect once, on the first chunk, and hold it for the rest of the recording.
+            language = data["language"]
+            write_text_atomic(ctx.work_dir / "language.txt", language)
+        result_settings = data["settings"]
+        segments.extend(_segment_from_dict(s) for s in data["segments"])
+        clock.report(end_ms)
+    write_json_atomic(ctx.work_dir / "transcription.json", {
+        "language": language, "model": transcriber.name, "settings": result_settings,
+        "segments": [asdict(s) for s in segments],
+    })
+    return {"segments": len(segments), "language": language, "chunks": len(chunks),
+            "model": transcriber.name}
+
+
+def _shift(segment: TranscribedSegment, offset_ms: int) -> TranscribedSegment:
+    if not offset_ms:
+        return segment
+    segment.start_ms += offset_ms
+    segment.end_ms += offset_ms
+    segment.words = [Word(w.start_ms + offset_ms, w.end_ms + offset_ms, w.text, w.probability)
+                     for w in segment.words]
+    return segment
+
+
+def _read_language(ctx: RunContext) -> str | None:
+    saved = ctx.work_dir / "language.txt"
+    return saved.read_text(encoding="utf-8").strip() if saved.exists() else None
+
+
+def _programme_prompt(ctx: RunContext) -> str | None:
+    # Proper nouns of the programme help Whisper spell speakers and organisations.
+    with ctx.catalogue.session() as db:
+        session = get_session(db, ctx.session_slug, include_drafts=True)
+        names = []
+        for person in session_people(session):
+            names.append(person.person.name)
+            if person.affiliation:
+                names.append(person.affiliation)
+        titles = [session.title] + [item.title for item in session.items]
+    words = list(dict.fromkeys(names))
+    if not words:
+        return None
+    return ", ".join(words) + ". " + " ".join(titles)
+
+
+def _segment_from_dict(data: dict) -> TranscribedSegment:
+    words = [Word(**w) for w in data.get("words", [])]
+    return TranscribedSegment(**{**data, "words": words})
+
+
+def load_segments(path: Path) -> tuple[str, dict, list[TranscribedSegment]]:
+    """Read an intermediate segments file: (language, metadata, segments)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    meta = {k: v for k, v in data.items() if k != "segments"}
+    return data["language"], meta, [_segment_from_dict(s) for s in data["segments"]]
+
+
+def save_segments(path: Path, language: str, meta: dict,
+                  segments: list[TranscribedSegment]) -> None:
+    """Write an intermediate segments file atomically."""
+    write_json_atomic(path, {**meta, "language": language,
+                             "segments": [asdict(s) for s in segments]})
+
+
+def step_import(ctx: RunContext) -> dict:
+    """Read an existing transcript file instead of running Whisper."""
+    from ingest.subtitles import read_transcript_file
+
+    path = Path(ctx.params["transcript_file"])
+    segments = read_transcript_file(path)
+    language = ctx.params.get("language") or _session_language(ctx)
+    save_segments(ctx.work_dir / "cleaned.json", language,
+                  {"model": f"import:{path.suffix.lstrip('.')}", "settings": {"file": path.name}},
+                  segments)
+    return {"segments": len(segments), "file": path.name}
+
+
+def _session_language(ctx: RunContext) -> str:
+    with ctx.catalogue.session() as db:
+        return get_session(db, ctx.session_slug, include_drafts=True).language or "fr"
+
+
+def step_clean(ctx: RunContext) -> dict:
+    """Drop hallucinations, repetition loops and non-speech."""
+    language, meta, segments = load_segments(ctx.work_dir / "transcription.json")
+    cleaned = clean_segments(segments, language)  # all noise gives an honest empty transcript
+    save_segments(ctx.work_dir / "cleaned.json", language, meta, cleaned)
+    return {"kept": len(cleaned), "dropped": len(segments) - len(cleaned)}
+
+
+def step_speakers(ctx: RunContext) -> dict:
+    """Attribute segments to the programme's speakers from its start offsets."""
+    language, meta, segments = load_segments(ctx.work_dir / "cleaned.json")
+    with ctx.catalogue.session() as db:
+        session = get_session(db, ctx.session_slug, include_drafts=True)
+        turns = programme_turns(programme_slots(session))
+    if any(s.speaker_name for s in segments):
+        attributed = segments  # an imported file that names its speakers wins
+    else:
+        attributed = attribute_speakers(segments, turns)
+    save_segments(ctx.work_dir / "attributed.json", language, meta, attributed)
+    known = sum(1 for s in attributed if s.speaker_slug or s.speaker_name)
+    return {"segments": len(attributed), "attributed": known, "turns": len(turns)}
+
+
+def step_store(ctx: RunContext) -> dict:
+    """Store the transcript as the session's next version, with the job, in one transaction."""
+    language, meta, segments = load_segments(ctx.work_dir / "attributed.json")
+    with ctx.catalogue.session() as db:
+        job = db.get(Job, ctx.job_id)
+        if "store" in (job.steps_done or {}):  # stored by a run that died right after
+            return job.steps_done["store"]
+        session = get_session(db, ctx.session_slug, include_drafts=True)
+        recording = db.get(Recording, ctx.recording_id)
+        if ctx.params.get("created_session") and not ctx.params.get("language"):
+            session.language = language  # a draft made from a file name learns its language
+        transcript = store_transcript(
+            db, session, segments, language=language, model=meta.get("model", ""),
+            source="import" if ctx.params.get("transcript_file") else "whisper",
+            settings=meta.get("settings", {}), recording=recording,
+            author=ctx.params.get("author", ""), note=ctx.params.get("note", ""),
+        )
+        produced = {"transcript_id": transcript.id, "version": transcript.version,
+                    "segments": len(segments)}
+        job.steps_done = {**(job.steps_done or {}), "store": produced}
+    return produced
+
+
+def step_export(ctx: RunContext) -> dict:
+    """Write the stored version's VTT, SRT, TXT and JSON beside the recording."""
+    from ingest.exports import EXPORT_FORMATS, export_transcript
+
+    with ctx.catalogue.session() as db:
+        session = get_session(db, ctx.session_slug, include_drafts=True)
+        view = export_view(db, session)
+    folder = ctx.settings.home / "exports" / ctx.session_slug
+    written = []
+    for fmt, (_mimetype, extension) in EXPORT_FORMATS.items():
+        target = folder / f"v{view.version}{extension}"
+        write_text_atomic(target, export_transcript(view, fmt))
+        written.append(relative_to_home(ctx.settings, target))
+    return {"files": written}
+
+
+def step_index(ctx: RunContext) -> dict:
+    """Update the search index for this session only."""
+    if ctx.indexer is None:
+        return {"indexed": False}
+    ctx.indexer(ctx.session_slug)
+    return {"indexed": True}
