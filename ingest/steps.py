@@ -172,7 +172,9 @@ def _read_language(ctx: RunContext) -> str | None:
 
 
 def _programme_prompt(ctx: RunContext) -> str | None:
-    # Proper nouns of the programme help Whisper spell speakers and organisations.
+    # Only the programme's proper nouns: they help Whisper spell speakers and
+    # organisations, whereas long titles in the prompt were measured to make it
+    # skip whole minutes of speech.
     with ctx.catalogue.session() as db:
         session = get_session(db, ctx.session_slug, include_drafts=True)
         names = []
@@ -180,11 +182,8 @@ def _programme_prompt(ctx: RunContext) -> str | None:
             names.append(person.person.name)
             if person.affiliation:
                 names.append(person.affiliation)
-        titles = [session.title] + [item.title for item in session.items]
     words = list(dict.fromkeys(names))
-    if not words:
-        return None
-    return ", ".join(words) + ". " + " ".join(titles)
+    return ", ".join(words) + "." if words else None
 
 
 def _segment_from_dict(data: dict) -> TranscribedSegment:

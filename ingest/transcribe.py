@@ -1,0 +1,245 @@
+"""Speech recognition behind a small interface; faster-whisper is imported only here.
+
+`Transcriber` is what the pipeline depends on; `WhisperTranscriber` is the real
+one, `tests/support/fake_transcriber.py` a scripted one for fast tests.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ingest.config import Settings
+from ingest.contracts import TranscribedSegment, TranscriptionResult, Word
+from ingest.errors import MediaError, ModelError, TranscriptionError
+from ingest.whisper_models import ModelSpec, resolve_model
+
+Progress = Callable[[int, int], None]
+
+# Whisper allows about 223 prompt tokens; staying well below leaves room to decode a full window.
+MAX_PROMPT_TOKENS = 120
+# 500 ms pauses split speech chunks: short enough to skip gaps between sentences.
+VAD_PARAMETERS = {"threshold": 0.5, "min_silence_duration_ms": 500, "speech_pad_ms": 400}
+DECODE_OPTIONS = {
+    "beam_size": 5,
+    "word_timestamps": True,
+    "vad_filter": True,
+    # Not feeding the previous window back avoids Whisper's repetition loops.
+    "condition_on_previous_text": False,
+}
+
+
+class Transcriber(ABC):
+    """Turn a recording into timed text; subclasses wrap one recogniser."""
+
+    name: str = "transcriber"
+
+    @abstractmethod
+    def transcribe(
+        self,
+        audio_path: Path,
+        language: str | None = None,
+        initial_prompt: str | None = None,
+        progress: Progress | None = None,
+    ) -> TranscriptionResult:
+        """Transcribe `audio_path`; call progress(done_ms, total_ms) as text comes out."""
+
+
+@functools.lru_cache(maxsize=4)
+def _load_model(
+    model_ref: str, device: str, compute_type: str, cpu_threads: int, download_root: str | None
+) -> Any:
+    """Load a faster-whisper model once per process for each combination of settings."""
+    from faster_whisper import WhisperModel  # heavy: only when a model is really needed
+
+    return WhisperModel(
+        model_ref,
+        device=device,
+        compute_type=compute_type,
+        cpu_threads=cpu_threads,
+        download_root=download_root,
+    )
+
+
+class WhisperTranscriber(Transcriber):
+    """Transcribe with a faster-whisper model described by a ModelSpec."""
+
+    def __init__(
+        self, spec: ModelSpec, device: str = "cpu", compute_type: str = "int8", cpu_threads: int = 0
+    ) -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.device = device
+        self.compute_type = compute_type
+        self.cpu_threads = cpu_threads
+
+    def load(self) -> Any:
+        """Load the model (once per process) or raise ModelError saying what to do."""
+        spec = self.spec
+        model_ref = str(spec.path) if spec.path is not None else spec.hub_name
+        cache = str(spec.cache_dir) if spec.cache_dir is not None else None
+        try:
+            return _load_model(model_ref, self.device, self.compute_type, self.cpu_threads, cache)
+        except (OSError, ValueError, RuntimeError) as exc:
+            reason = " ".join(str(exc).split())  # one line, for logs and the job page
+            if spec.path is None:
+                raise ModelError(
+                    f"model '{spec.name}' is not bundled and could not be fetched from the "
+                    f"Hugging Face Hub ({reason}); offline, use 'base', 'tiny.en' or a local "
+                    "model folder"
+                ) from exc
+            raise ModelError(
+                f"could not load model '{spec.name}' from {spec.path} "
+                f"({self.device}, {self.compute_type}): {reason}"
+            ) from exc
+
+    def transcribe(
+        self,
+        audio_path: Path,
+        language: str | None = None,
+        initial_prompt: str | None = None,
+        progress: Progress | None = None,
+    ) -> TranscriptionResult:
+        """Transcribe `audio_path` with word timestamps, VAD and the archive's decode settings."""
+        audio_path = Path(audio_path)
+        if not audio_path.is_file():
+            raise MediaError(f"cannot transcribe {audio_path}: no such file")
+        language = _normalise_language(language)
+        # Checked before loading so a wrong request fails at once, and after with the
+        # model's own list, since a local folder or Hub name may be English-only too.
+        self._check_language(language, ["en"] if not self.spec.multilingual else None)
+        model = self.load()
+        self._check_language(language, model.supported_languages)
+        prompt = _truncate_prompt(model.hf_tokenizer, initial_prompt)
+        started = time.perf_counter()
+        try:
+            # The prompt goes in as "hotwords": unlike initial_prompt it reaches every
+            # 30 s window, so programme names help through the whole recording.
+            raw_segments, info = model.transcribe(
+                str(audio_path),
+                language=language,
+                hotwords=prompt,
+                vad_parameters=VAD_PARAMETERS,
+                **DECODE_OPTIONS,
+            )
+        except (OSError, ValueError, IndexError) as exc:
+            raise MediaError(f"could not decode the audio of {audio_path}: {exc}") from exc
+        total_ms = _to_ms(info.duration)
+        segments: list[TranscribedSegment] = []
+        try:
+            for raw in raw_segments:
+                segments.append(_convert(raw))
+                if progress is not None:
+                    progress(min(segments[-1].end_ms, total_ms), total_ms)
+        except RuntimeError as exc:
+            raise TranscriptionError(f"{self.name} failed on {audio_path}: {exc}") from exc
+        if progress is not None:
+            progress(total_ms, total_ms)
+        settings = {
+            **self._model_settings(),
+            **DECODE_OPTIONS,
+            "vad_parameters": dict(VAD_PARAMETERS),
+            "language_requested": language,
+            "language_detected": info.language if language is None else None,
+            "language_probability": round(float(info.language_probability), 3),
+            "initial_prompt": prompt,
+            "speech_ms": _to_ms(info.duration_after_vad),
+            "transcribe_s": round(time.perf_counter() - started, 3),
+        }
+        return TranscriptionResult(
+            language=info.language,
+            segments=segments,
+            model=self.name,
+            settings=settings,
+            duration_ms=total_ms,
+        )
+
+    def _check_language(self, language: str | None, supported: list[str] | None) -> None:
+        if language is None or supported is None or language in supported:
+            return
+        if supported == ["en"]:
+            raise TranscriptionError(
+                f"{self.name} only transcribes English; use base (multilingual) "
+                f"for language '{language}'"
+            )
+        raise TranscriptionError(f"model {self.name} does not know language '{language}'")
+
+    def _model_settings(self) -> dict:
+        from faster_whisper import __version__ as engine_version
+
+        return {
+            "engine": f"faster-whisper {engine_version}",
+            "model": self.name,
+            "model_path": str(self.spec.path) if self.spec.path else None,
+            "hub_name": self.spec.hub_name,
+            "device": self.device,
+            "compute_type": self.compute_type,
+            "cpu_threads": self.cpu_threads,
+        }
+
+
+def make_transcriber(model_name: str, settings: Settings) -> Transcriber:
+    """Build a transcriber for `model_name` (empty: the configured one) from the settings."""
+    spec = resolve_model(model_name or settings.model, settings.models_dir)
+    return WhisperTranscriber(
+        spec,
+        device=settings.device,
+        compute_type=settings.compute_type,
+        cpu_threads=settings.cpu_threads,
+    )
+
+
+def _normalise_language(language: str | None) -> str | None:
+    """Map '', 'auto' and None to detection, 'fr-FR' / 'FR' to 'fr'."""
+    if language is None or language.strip().lower() in ("", "auto"):
+        return None
+    return language.strip().lower().replace("_", "-").split("-")[0]
+
+
+def _truncate_prompt(tokenizer: Any, prompt: str | None) -> str | None:
+    """Keep the start of the prompt within MAX_PROMPT_TOKENS, cut at a word boundary."""
+    if prompt is None or not prompt.strip():
+        return None
+    prompt = " ".join(prompt.split())
+    ids = tokenizer.encode(" " + prompt, add_special_tokens=False).ids
+    if len(ids) <= MAX_PROMPT_TOKENS:
+        return prompt
+    kept = tokenizer.decode(ids[:MAX_PROMPT_TOKENS]).strip()
+    return kept.rsplit(" ", 1)[0] if " " in kept else kept
+
+
+def _to_ms(seconds: float) -> int:
+    return max(0, round(seconds * 1000))
+
+
+def _convert(raw: Any) -> TranscribedSegment:
+    """Turn a faster-whisper segment into ours: integer ms, words clamped into the segment."""
+    start_ms = _to_ms(raw.start)
+    end_ms = max(start_ms, _to_ms(raw.end))
+    words = []
+    for word in raw.words or []:
+        text = word.word.strip()
+        if not text:
+            continue
+        word_start = min(max(_to_ms(word.start), start_ms), end_ms)
+        word_end = min(max(_to_ms(word.end), word_start), end_ms)
+        words.append(Word(word_start, word_end, text, float(word.probability)))
+    if words:
+        confidence = sum(w.probability for w in words) / len(words)
+    else:
+        confidence = min(1.0, math.exp(raw.avg_logprob))
+    return TranscribedSegment(
+        start_ms=start_ms,
+        end_ms=end_ms,
+        text=raw.text.strip(),
+        words=words,
+        confidence=confidence,
+        no_speech_prob=float(raw.no_speech_prob),
+        avg_logprob=float(raw.avg_logprob),
+        compression_ratio=float(raw.compression_ratio),
+    )

@@ -1,0 +1,65 @@
+"""A scripted Transcriber for fast tests of everything downstream of speech recognition."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.contracts import TranscribedSegment, TranscriptionResult
+from ingest.transcribe import Progress, Transcriber
+
+
+@dataclass(frozen=True)
+class TranscribeCall:
+    """What the pipeline asked for, so tests can check prompts and languages."""
+
+    audio_path: Path
+    language: str | None
+    initial_prompt: str | None
+
+
+class ScriptedTranscriber(Transcriber):
+    """Return the given segments for any recording, or raise `fail_with` when told to."""
+
+    def __init__(
+        self,
+        segments: list[TranscribedSegment],
+        language: str = "fr",
+        duration_ms: int | None = None,
+        fail_with: Exception | None = None,
+        name: str = "scripted",
+    ) -> None:
+        self.segments = segments
+        self.language = language
+        self.duration_ms = duration_ms
+        self.fail_with = fail_with
+        self.name = name
+        self.calls: list[TranscribeCall] = []
+
+    def transcribe(
+        self,
+        audio_path: Path,
+        language: str | None = None,
+        initial_prompt: str | None = None,
+        progress: Progress | None = None,
+    ) -> TranscriptionResult:
+        """Record the call, report progress per segment, then return a copy of the script."""
+        self.calls.append(TranscribeCall(Path(audio_path), language, initial_prompt))
+        if self.fail_with is not None:
+            raise self.fail_with
+        segments = copy.deepcopy(self.segments)
+        total_ms = self.duration_ms
+        if total_ms is None:
+            total_ms = max((s.end_ms for s in segments), default=0)
+        if progress is not None:
+            for segment in segments:
+                progress(min(segment.end_ms, total_ms), total_ms)
+            progress(total_ms, total_ms)
+        return TranscriptionResult(
+            language=language or self.language,
+            segments=segments,
+            model=self.name,
+            settings={"scripted": True, "initial_prompt": initial_prompt},
+            duration_ms=total_ms,
+        )
