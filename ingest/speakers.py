@@ -80,6 +80,13 @@ def attribute_speakers(segments: list[TranscribedSegment],
     return result
 
 
+def join_words(words: list[Word]) -> str:
+    """Rebuild text from words: Whisper's words carry their own leading space."""
+    if any(w.text[:1].isspace() for w in words):
+        return "".join(w.text for w in words).strip()
+    return " ".join(w.text.strip() for w in words).strip()
+
+
 def _split_by_speaker(segment: TranscribedSegment, speaker_at) -> list[TranscribedSegment]:
     groups: list[tuple[str | None, list[Word]]] = []
     for word in segment.words:
@@ -98,7 +105,7 @@ def _split_by_speaker(segment: TranscribedSegment, speaker_at) -> list[Transcrib
             segment,
             start_ms=start,
             end_ms=max(end, start + 1),
-            text=" ".join(w.text.strip() for w in words).strip(),
+            text=join_words(words),
             words=list(words),
             confidence=sum(w.probability for w in words) / len(words),
             speaker_slug=speaker,

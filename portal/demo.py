@@ -1,0 +1,131 @@
+"""Build the demo archive: the seed seminar with a synthesised French recording.
+
+Run as `python -m portal.demo --home demo/instance` (what `make demo` does). It
+imports the seed manifest, synthesises the opening of séance 4 with espeak-ng
+(one voice per speaker), sets the programme's start offsets to where each
+speaker starts in that recording, ingests it with the real Whisper model and
+indexes it. Rerunning it on the same home is harmless: done steps are skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import wave
+from pathlib import Path
+
+import yaml
+
+from ingest.media import find_ffmpeg
+
+REPO = Path(__file__).resolve().parents[1]
+SEED_MANIFEST = REPO / "manifests" / "ville-intelligente-cycle-2.yaml"
+SESSION = "2018-01-29-start-up-numerique-acteurs-municipaux"
+RATE = 22_050  # espeak-ng's native rate
+GAP_S = 1.2
+
+# (programme item index, person, espeak voice, text). Voices are those that gave
+# Whisper base the lowest error on French here (edward, m7, f2), varied by speaker.
+SCRIPT = [
+    (0, "gilles-jeannot", "fr+edward",
+     "Bonjour à tous et bienvenue à cette quatrième séance du séminaire ville intelligente. "
+     "Nous allons parler aujourd'hui des modèles économiques et des réalités politiques."),
+    (0, "francois-menard", "fr+m7",
+     "Merci beaucoup. Le plan urbanisme construction architecture est heureux d'accueillir "
+     "ce séminaire avec le laboratoire techniques territoires et sociétés."),
+    (1, "steve-bernardin", "fr+edward",
+     "La séance s'intéresse aux conditions politiques et sociales de déploiement des modèles "
+     "économiques de la ville intelligente."),
+    (1, "marie-veltz", "fr+f2",
+     "Comment les entreprises parviennent-elles à convaincre des élus de la pertinence de "
+     "leurs services ? Faut-il un droit à l'expérimentation ?"),
+    (2, "pierre-saulnier", "fr+m7",
+     "Je vais vous présenter des applications en faveur de l'implication des usagers dans "
+     "les services proposés par les collectivités."),
+]
+
+
+def synthesise(dest: Path, ffmpeg: str) -> list[int]:
+    """Write the demo recording (MP4, still image + speech) to dest; return part starts (ms)."""
+    frames, starts = bytearray(), []
+    gap = b"\x00\x00" * int(RATE * GAP_S)
+    with tempfile.TemporaryDirectory() as tmp:
+        for number, (_item, _person, voice, text) in enumerate(SCRIPT):
+            wav_path = Path(tmp) / f"part{number}.wav"
+            subprocess.run(["espeak-ng", "-v", voice, "-s", "120", "-w", str(wav_path), text],
+                           check=True, capture_output=True)
+            with wave.open(str(wav_path), "rb") as part:
+                starts.append(len(frames) // 2 * 1000 // RATE)
+                frames += part.readframes(part.getnframes()) + gap
+        speech = Path(tmp) / "speech.wav"
+        with wave.open(str(speech), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(RATE)
+            out.writeframes(bytes(frames))
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([
+            ffmpeg, "-y", "-loglevel", "error", "-f", "lavfi",
+            "-i", "color=c=0x1d3557:s=1280x720:r=10", "-i", str(speech), "-shortest",
+            "-c:v", "libx264", "-preset", "veryfast", "-tune", "stillimage", "-pix_fmt", "yuv420p",
+            "-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart", str(dest),
+        ], check=True)
+    return starts
+
+
+def offsets_manifest(starts: list[int]) -> dict:
+    """Return a manifest re-importing séance 4 with each speaker's start offset."""
+    seed = yaml.safe_load(SEED_MANIFEST.read_text(encoding="utf-8"))
+    session = next(s for s in seed["sessions"] if s["slug"] == SESSION)
+    programme = session["programme"]
+    for (item_index, person, _voice, _text), start_ms in zip(SCRIPT, starts, strict=True):
+        item = programme[item_index]
+        item.setdefault("start", _clock(start_ms))
+        speakers = [s if isinstance(s, dict) else {"person": s} for s in item["speakers"]]
+        for speaker in speakers:
+            if speaker["person"] == person:
+                speaker["start"] = _clock(start_ms)
+        item["speakers"] = speakers
+    return {"sessions": [session]}
+
+
+def _clock(ms: int) -> str:
+    seconds, millis = divmod(ms, 1000)
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}.{millis:03d}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build (or complete) the demo archive in --home."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--home", default="demo/instance", help="archive home to build")
+    parser.add_argument("--model", default="base", help="speech model (default: base)")
+    args = parser.parse_args(argv)
+    if shutil.which("espeak-ng") is None:
+        print("espeak-ng is needed for the demo recording: apt-get install espeak-ng",
+              file=sys.stderr)
+        return 1
+    home = Path(args.home).resolve()
+    archive = [sys.executable, "-m", "portal.cli", "--home", str(home)]
+    recording = home.parent / "seance-4-ouverture.mp4"
+    subprocess.run([*archive, "import", str(SEED_MANIFEST)], check=True)
+    starts = synthesise(recording, find_ffmpeg())
+    overlay = home.parent / "seance-4-offsets.yaml"
+    overlay.write_text(yaml.safe_dump(offsets_manifest(starts), allow_unicode=True,
+                                      sort_keys=False), encoding="utf-8")
+    subprocess.run([*archive, "import", str(overlay)], check=True)
+    listing = subprocess.run([*archive, "sessions", "--json"], check=True, capture_output=True,
+                             text=True)
+    seance = next(row for row in json.loads(listing.stdout) if row["slug"] == SESSION)
+    if not seance["transcript_version"]:
+        subprocess.run([*archive, "ingest", str(recording), "--session", SESSION,
+                        "--model", args.model], check=True)
+    print(f"Demo archive ready in {home}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
