@@ -174,11 +174,13 @@ def run_job(
         if name in done and _outputs_exist(name, done[name], ctx):
             continue
         reporter.report(name, 0.0, None, force=True)
+        step_started = time.perf_counter()
         try:
             produced = STEP_FUNCTIONS[name](ctx)
         except Exception as exc:  # noqa: BLE001 - every failure is recorded, then re-raised
             _fail(catalogue, job_id, name, exc)
             raise PipelineError(name, exc) from exc
+        produced = {**produced, "elapsed_s": round(time.perf_counter() - step_started, 3)}
         done[name] = produced
         _record_step(catalogue, job_id, name, produced)
     return _finish(catalogue, job_id, ctx.work_dir)

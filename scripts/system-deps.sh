@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages the archive needs, only those missing.
+# Arguments are commands to look for, or command=package where they differ.
 #   ffmpeg     media probing and conversion (imageio-ffmpeg is the fallback)
 #   espeak-ng  synthesised speech for the demo and the tests
 #   chromium   headless browser for the browser tests (Playwright cannot download one here)
@@ -7,11 +8,16 @@ set -euo pipefail
 want=("$@")
 [ ${#want[@]} -gt 0 ] || want=(ffmpeg espeak-ng chromium)
 missing=()
-for tool in "${want[@]}"; do
-  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+packages=()
+for entry in "${want[@]}"; do
+  tool=${entry%%=*}
+  package=${entry#*=}
+  if ! command -v "$tool" >/dev/null 2>&1 && ! [ -x "$tool" ]; then
+    missing+=("$tool")
+    packages+=("$package")
+  fi
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
-packages=("${missing[@]}")
 [[ " ${missing[*]} " == *" chromium "* ]] && packages+=(fonts-dejavu-core fonts-liberation)
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then

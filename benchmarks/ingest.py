@@ -1,0 +1,96 @@
+"""Benchmark a whole ingest against its transcription step alone.
+
+Run as `python benchmarks/ingest.py [--models base tiny.en] [--repeat 3]`. For each
+model it ingests a real recording from ../shared/media into a fresh temporary
+archive (French FLEURS clips joined into one file for `base`, the English
+multilingual.mp3's first minute for `tiny.en`) and prints one JSON object with
+the median total wall time, the median transcription time, the real-time factor
+of each, and every step's median time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from index.service import index_session  # noqa: E402
+from ingest.catalogue import open_catalogue  # noqa: E402
+from ingest.config import load_settings  # noqa: E402
+from ingest.media import find_ffmpeg  # noqa: E402
+from ingest.pipeline import ingest_file  # noqa: E402
+from tests.support.media_factory import french_clips_recording, shared_media_dir  # noqa: E402
+
+
+def english_minute(media: Path, dest: Path) -> Path:
+    """Cut the first 60 s of multilingual.mp3 (English speech) to an MP3."""
+    import subprocess
+
+    subprocess.run([find_ffmpeg(), "-loglevel", "error", "-y", "-i",
+                    str(media / "multilingual.mp3"), "-t", "60", "-c", "copy", str(dest)],
+                   check=True)
+    return dest
+
+
+def run_once(model: str, recording: Path, language: str) -> dict:
+    """Ingest recording into a fresh archive; return total and per-step seconds."""
+    with tempfile.TemporaryDirectory() as home:
+        settings = load_settings(home)
+        catalogue = open_catalogue(settings)
+        started = time.perf_counter()
+        job = ingest_file(catalogue, settings, recording, language=language, model=model,
+                          indexer=lambda slug: index_session(catalogue, settings.index_dir, slug))
+        total = time.perf_counter() - started
+        steps = {name: record.get("elapsed_s", 0.0) for name, record in job.steps_done.items()}
+        duration_ms = job.steps_done["probe"]["duration_ms"]
+        catalogue.dispose()
+    return {"total_s": total, "steps": steps, "audio_s": duration_ms / 1000}
+
+
+def main() -> int:
+    """Parse arguments, run the benchmark, print JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", nargs="+", default=["base", "tiny.en"])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    media = shared_media_dir()
+    if media is None:
+        print("../shared/media is absent: nothing to benchmark", file=sys.stderr)
+        return 1
+    work = Path(tempfile.mkdtemp())
+    french_clips_recording(work / "fleurs.wav", media)
+    inputs = {
+        "base": (work / "fleurs.wav", "fr"),
+        "tiny.en": (english_minute(media, work / "english.mp3"), "en"),
+    }
+    report = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                          "processor": platform.processor()}, "models": {}}
+    for model in args.models:
+        recording, language = inputs[model]
+        runs = [run_once(model, recording, language) for _ in range(args.repeat)]
+        audio_s = runs[0]["audio_s"]
+        total = statistics.median(r["total_s"] for r in runs)
+        transcribe = statistics.median(r["steps"]["transcribe"] for r in runs)
+        report["models"][model] = {
+            "recording": recording.name, "audio_s": round(audio_s, 1),
+            "total_s": round(total, 2), "transcribe_s": round(transcribe, 2),
+            "total_rtf": round(total / audio_s, 3),
+            "transcribe_rtf": round(transcribe / audio_s, 3),
+            "steps_s": {name: round(statistics.median(r["steps"][name] for r in runs), 3)
+                        for name in runs[0]["steps"]},
+        }
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
