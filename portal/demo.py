@@ -51,22 +51,15 @@ SCRIPT = [
 
 def synthesise(dest: Path, ffmpeg: str) -> list[int]:
     """Write the demo recording (MP4, still image + speech) to dest; return part starts (ms)."""
-    frames, starts = bytearray(), []
-    gap = b"\x00\x00" * int(RATE * GAP_S)
     with tempfile.TemporaryDirectory() as tmp:
+        parts = []
         for number, (_item, _person, voice, text) in enumerate(SCRIPT):
             wav_path = Path(tmp) / f"part{number}.wav"
             subprocess.run(["espeak-ng", "-v", voice, "-s", "120", "-w", str(wav_path), text],
                            check=True, capture_output=True)
-            with wave.open(str(wav_path), "rb") as part:
-                starts.append(len(frames) // 2 * 1000 // RATE)
-                frames += part.readframes(part.getnframes()) + gap
+            parts.append(wav_path)
         speech = Path(tmp) / "speech.wav"
-        with wave.open(str(speech), "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(2)
-            out.setframerate(RATE)
-            out.writeframes(bytes(frames))
+        starts = join_wavs(parts, speech, ffmpeg)
         dest.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run([
             ffmpeg, "-y", "-loglevel", "error", "-f", "lavfi",
@@ -75,6 +68,47 @@ def synthesise(dest: Path, ffmpeg: str) -> list[int]:
             "-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart", str(dest),
         ], check=True)
     return starts
+
+
+def join_wavs(sources: list[Path], dest: Path, ffmpeg: str) -> list[int]:
+    """Decode sources to mono WAV, join them with short pauses; return each start (ms)."""
+    frames, starts = bytearray(), []
+    gap = b"\x00\x00" * int(RATE * GAP_S)
+    with tempfile.TemporaryDirectory() as tmp:
+        for number, source in enumerate(sources):
+            decoded = Path(tmp) / f"{number}.wav"
+            subprocess.run([ffmpeg, "-y", "-loglevel", "error", "-i", str(source), "-ac", "1",
+                            "-ar", str(RATE), "-c:a", "pcm_s16le", str(decoded)], check=True)
+            with wave.open(str(decoded), "rb") as part:
+                starts.append(len(frames) // 2 * 1000 // RATE)
+                frames += part.readframes(part.getnframes()) + gap
+    with wave.open(str(dest), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(RATE)
+        out.writeframes(bytes(frames))
+    return starts
+
+
+def fleurs_session(media: Path, dest: Path, ffmpeg: str) -> dict | None:
+    """Join the real French FLEURS clips into one recording; return its manifest."""
+    clips = sorted((media / "fleurs_fr").glob("fleurs-fr-*.ogg"))
+    if not clips:
+        return None
+    starts = join_wavs(clips, dest, ffmpeg)
+    return {
+        "series": [{"slug": "echantillons-de-parole", "title": "Échantillons de parole réelle",
+                    "language": "fr"}],
+        "sessions": [{
+            "slug": "lectures-fleurs-fr", "series": "echantillons-de-parole",
+            "title": "Lectures en français (FLEURS)", "language": "fr",
+            "description": "Dix courts textes lus par des locuteurs différents. "
+                           "FLEURS dataset, Google, CC BY 4.0.",
+            "programme": [{"title": f"Extrait {clip.stem}", "kind": "other",
+                           "start": _clock(start)} for clip, start in zip(clips, starts,
+                                                                          strict=True)],
+        }],
+    }
 
 
 def offsets_manifest(starts: list[int]) -> dict:
@@ -117,12 +151,23 @@ def main(argv: list[str] | None = None) -> int:
     overlay.write_text(yaml.safe_dump(offsets_manifest(starts), allow_unicode=True,
                                       sort_keys=False), encoding="utf-8")
     subprocess.run([*archive, "import", str(overlay)], check=True)
+    media = REPO.parent / "shared" / "media"
+    extra = fleurs_session(media, home.parent / "lectures-fleurs-fr.wav", find_ffmpeg()) \
+        if media.is_dir() else None
+    if extra:  # real speech, when the shared samples are beside the checkout
+        extra_manifest = home.parent / "lectures-fleurs-fr.yaml"
+        extra_manifest.write_text(yaml.safe_dump(extra, allow_unicode=True, sort_keys=False),
+                                  encoding="utf-8")
+        subprocess.run([*archive, "import", str(extra_manifest)], check=True)
+    todo = [(recording, SESSION)] + ([(home.parent / "lectures-fleurs-fr.wav",
+                                       "lectures-fleurs-fr")] if extra else [])
     listing = subprocess.run([*archive, "sessions", "--json"], check=True, capture_output=True,
                              text=True)
-    seance = next(row for row in json.loads(listing.stdout) if row["slug"] == SESSION)
-    if not seance["transcript_version"]:
-        subprocess.run([*archive, "ingest", str(recording), "--session", SESSION,
-                        "--model", args.model], check=True)
+    transcribed = {row["slug"] for row in json.loads(listing.stdout) if row["transcript_version"]}
+    for media_file, slug in todo:
+        if slug not in transcribed:
+            subprocess.run([*archive, "ingest", str(media_file), "--session", slug,
+                            "--model", args.model], check=True)
     print(f"Demo archive ready in {home}.")
     return 0
 
