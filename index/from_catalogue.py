@@ -29,26 +29,31 @@ def session_documents(db: OrmSession, session: Session) -> list[SegmentDocument]
     for segment in transcript_segments(db, transcript):
         speaker = segment.speaker
         item = item_at(session, segment.start_ms)
-        documents.append(SegmentDocument(
-            segment_id=segment.id,
-            session_slug=session.slug,
-            session_title=session.title,
-            language=language,
-            start_ms=segment.start_ms,
-            end_ms=segment.end_ms,
-            text=segment.text,
-            words=tuple(WordTiming(int(w[0]), int(w[1]), str(w[2])) for w in segment.words or []),
-            series_slug=session.series.slug if session.series else None,
-            series_title=session.series.title if session.series else None,
-            session_date=session.date,
-            item_title=item.title if item else None,
-            speaker_slug=speaker.slug if speaker else None,
-            speaker_name=speaker.name if speaker else None,
-            affiliation=(affiliations.get(speaker.id) or speaker.affiliation or None)
-            if speaker else None,
-            transcript_version=transcript.version,
-            published=session.published,
-        ))
+        documents.append(
+            SegmentDocument(
+                segment_id=segment.id,
+                session_slug=session.slug,
+                session_title=session.title,
+                language=language,
+                start_ms=segment.start_ms,
+                end_ms=segment.end_ms,
+                text=segment.text,
+                words=tuple(
+                    WordTiming(int(w[0]), int(w[1]), str(w[2])) for w in segment.words or []
+                ),
+                series_slug=session.series.slug if session.series else None,
+                series_title=session.series.title if session.series else None,
+                session_date=session.date,
+                item_title=item.title if item else None,
+                speaker_slug=speaker.slug if speaker else None,
+                speaker_name=speaker.name if speaker else None,
+                affiliation=(affiliations.get(speaker.id) or speaker.affiliation or None)
+                if speaker
+                else None,
+                transcript_version=transcript.version,
+                published=session.published,
+            )
+        )
     return documents
 
 

@@ -88,6 +88,14 @@ class Manifest:
     sessions: list[SessionEntry] = field(default_factory=list)
 
 
+class _Loader(yaml.SafeLoader):
+    """A safe loader that keeps dates as text, so `_date` names the entry of a bad one."""
+
+
+# PyYAML builds dates while parsing and raises a bare ValueError for 2018-13-45.
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+
+
 class _Problems:
     """Collects every problem of a file so the archivist fixes them in one go."""
 
@@ -109,7 +117,7 @@ class _Problems:
 def load_manifest(path: Path) -> Manifest:
     """Read and validate a manifest file; raise ManifestError listing every problem."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except FileNotFoundError as exc:
         raise ManifestError(f"{path}: no such file") from exc
     except UnicodeDecodeError as exc:
@@ -220,8 +228,10 @@ def _session(entry: dict, where: str, problems: _Problems) -> SessionEntry:
         language=_language(entry, where, problems),
         place=_text(entry, "place", where, problems),
         description=_text(entry, "description", where, problems),
-        draft=bool(entry.get("draft", False)),
+        draft=entry.get("draft") is True,
     )
+    if entry.get("draft") not in (None, True, False):  # bool("no") would be True
+        problems.add(where, f"field 'draft' must be true or false: {entry['draft']!r}")
     if "programme" in entry:
         programme = entry["programme"] or []
         if not isinstance(programme, list):
@@ -287,12 +297,13 @@ def _appearances(speakers, where: str, problems: _Problems) -> list[AppearanceEn
             role = _text(speaker, "role", where, problems) or "speaker"
             if role not in ROLES:
                 problems.add(where, f"speaker role must be one of {', '.join(ROLES)}: {role!r}")
-            affiliation = speaker.get("affiliation")
+            affiliation = _text(speaker, "affiliation", f"{where} speakers", problems)
             result.append(
                 AppearanceEntry(
                     person=_slug(speaker, f"{where} speakers", problems, name="person"),
                     role=role,
-                    affiliation=None if affiliation is None else str(affiliation).strip(),
+                    # Absent means "the person's usual affiliation"; "" is a deliberate blank.
+                    affiliation=None if speaker.get("affiliation") is None else affiliation,
                     start_ms=_start(speaker, f"{where} speakers", problems),
                 )
             )

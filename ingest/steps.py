@@ -123,6 +123,9 @@ def step_transcribe(ctx: RunContext) -> dict:
     chunks = plan_chunks(audio)
     clock = _TranscribeClock(ctx, chunks[-1][1] if chunks else 0)
     language = ctx.params.get("language") or _read_language(ctx)
+    if language is None and not ctx.params.get("created_session"):
+        # A catalogued session says what is spoken; only a draft made from a file name detects.
+        language = _session_language(ctx)
     transcriber = ctx.transcriber_factory(ctx.params.get("model") or ctx.settings.model)
     prompt = _programme_prompt(ctx)
     segments: list[TranscribedSegment] = []

@@ -69,6 +69,7 @@ def main(click_ctx: click.Context, home: str | None) -> None:
 @click.pass_obj
 def import_command(ctx: Context, manifest: Path) -> None:
     """Load series, people and sessions from a YAML manifest (re-import updates)."""
+    from index.errors import SearchIndexError
     from index.service import index_session
     from ingest.catalogue.importer import apply_manifest
     from ingest.catalogue.queries import current_transcript, get_session
@@ -87,6 +88,9 @@ def import_command(ctx: Context, manifest: Path) -> None:
             index_session(ctx.catalogue, ctx.settings.index_dir, slug)
     except IngestError as exc:
         fail(str(exc))
+    except SearchIndexError as exc:  # the catalogue is updated; only search lags behind
+        fail(f"imported {manifest.name} ({report.summary()}), but the search index could not "
+             f"be updated: {exc}; run `archive reindex`")
     click.echo(f"Imported {manifest.name}: {report.summary()}.")
 
 
@@ -233,12 +237,16 @@ def search_command(ctx: Context, query: str, session_slug: str | None,
                    speaker_slug: str | None, page: int, sort: str, drafts: bool,
                    as_json: bool) -> None:
     """Search what was said; each hit is timed to its first matched word."""
+    from index.errors import SearchIndexError
     from index.search import SearchRequest, search
 
-    results = search(ctx.settings.index_dir, SearchRequest(
-        q=query, session=session_slug, speaker=speaker_slug, page=page, sort=sort,
-        include_unpublished=drafts,
-    ))
+    try:
+        results = search(ctx.settings.index_dir, SearchRequest(
+            q=query, session=session_slug, speaker=speaker_slug, page=page, sort=sort,
+            include_unpublished=drafts,
+        ))
+    except SearchIndexError as exc:
+        fail(str(exc))
     if as_json:
         click.echo(json.dumps(results.as_dict(), ensure_ascii=False, indent=2))
         return

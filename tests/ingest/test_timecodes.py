@@ -1,0 +1,79 @@
+"""Time notations archivists type in manifests and viewers type in links."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.timecodes import format_clock, parse_timecode
+
+
+@pytest.mark.parametrize(
+    ("value", "expected_ms"),
+    [
+        ("754", 754_000),
+        ("754.5", 754_500),
+        ("12m34s", 754_000),
+        ("1h02m03s", 3_723_000),
+        ("1h", 3_600_000),
+        ("90m", 5_400_000),
+        ("42:10", 2_530_000),
+        ("0:42:10", 2_530_000),
+        ("1:02:03.250", 3_723_250),
+        (" 0:00:07 ", 7_000),
+        ("0", 0),
+        (754, 754_000),
+        (2.5, 2_500),
+    ],
+)
+def test_parse_timecode_accepts_the_usual_notations(value, expected_ms: int) -> None:
+    assert parse_timecode(value) == expected_ms
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "   ",
+        "abc",
+        "1:60",  # seconds must be under 60
+        "0:75:00",
+        "1:2:3:4",
+        "1::2",
+        ":30",
+        "-5",
+        "-0:10",
+        "0:-5",
+        "inf:00",
+        "1e3:00",
+        "12m34x",
+        "1.5.3",
+        float("inf"),
+        float("nan"),
+        -1,
+        True,
+        "9999999h",
+    ],
+)
+def test_parse_timecode_refuses_what_is_not_a_time(value) -> None:
+    with pytest.raises(ValueError):
+        parse_timecode(value)
+
+
+@pytest.mark.parametrize(
+    ("ms", "clock", "short"),
+    [
+        (0, "00:00:00", "0:00"),
+        (7_999, "00:00:07", "0:07"),
+        (2_530_000, "00:42:10", "42:10"),
+        (3_723_250, "01:02:03", "01:02:03"),
+        (-500, "00:00:00", "0:00"),
+    ],
+)
+def test_format_clock(ms: int, clock: str, short: str) -> None:
+    assert format_clock(ms) == clock
+    assert format_clock(ms, always_hours=False) == short
+
+
+def test_format_then_parse_round_trips_to_the_second() -> None:
+    for ms in (0, 1_000, 59_000, 3_599_000, 36_000_000):
+        assert parse_timecode(format_clock(ms)) == ms
