@@ -183,7 +183,10 @@ def run_job(
         produced = {**produced, "elapsed_s": round(time.perf_counter() - step_started, 3)}
         done[name] = produced
         _record_step(catalogue, job_id, name, produced)
-    return _finish(catalogue, job_id, ctx.work_dir)
+    finished = _finish(catalogue, job_id, ctx.work_dir)
+    if on_progress:
+        on_progress(JobProgress(job_id, "done", 1.0, None))
+    return finished
 
 
 def _outputs_exist(name: str, produced: dict, ctx: steps.RunContext) -> bool:
