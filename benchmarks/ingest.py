@@ -35,9 +35,22 @@ def english_minute(media: Path, dest: Path) -> Path:
     """Cut the first 60 s of multilingual.mp3 (English speech) to an MP3."""
     import subprocess
 
-    subprocess.run([find_ffmpeg(), "-loglevel", "error", "-y", "-i",
-                    str(media / "multilingual.mp3"), "-t", "60", "-c", "copy", str(dest)],
-                   check=True)
+    subprocess.run(
+        [
+            find_ffmpeg(),
+            "-loglevel",
+            "error",
+            "-y",
+            "-i",
+            str(media / "multilingual.mp3"),
+            "-t",
+            "60",
+            "-c",
+            "copy",
+            str(dest),
+        ],
+        check=True,
+    )
     return dest
 
 
@@ -47,8 +60,14 @@ def run_once(model: str, recording: Path, language: str) -> dict:
         settings = load_settings(home)
         catalogue = open_catalogue(settings)
         started = time.perf_counter()
-        job = ingest_file(catalogue, settings, recording, language=language, model=model,
-                          indexer=lambda slug: index_session(catalogue, settings.index_dir, slug))
+        job = ingest_file(
+            catalogue,
+            settings,
+            recording,
+            language=language,
+            model=model,
+            indexer=lambda slug: index_session(catalogue, settings.index_dir, slug),
+        )
         total = time.perf_counter() - started
         steps = {name: record.get("elapsed_s", 0.0) for name, record in job.steps_done.items()}
         duration_ms = job.steps_done["probe"]["duration_ms"]
@@ -72,8 +91,14 @@ def main() -> int:
         "base": (work / "fleurs.wav", "fr"),
         "tiny.en": (english_minute(media, work / "english.mp3"), "en"),
     }
-    report = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                          "processor": platform.processor()}, "models": {}}
+    report = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "processor": platform.processor(),
+        },
+        "models": {},
+    }
     for model in args.models:
         recording, language = inputs[model]
         runs = [run_once(model, recording, language) for _ in range(args.repeat)]
@@ -81,12 +106,16 @@ def main() -> int:
         total = statistics.median(r["total_s"] for r in runs)
         transcribe = statistics.median(r["steps"]["transcribe"] for r in runs)
         report["models"][model] = {
-            "recording": recording.name, "audio_s": round(audio_s, 1),
-            "total_s": round(total, 2), "transcribe_s": round(transcribe, 2),
+            "recording": recording.name,
+            "audio_s": round(audio_s, 1),
+            "total_s": round(total, 2),
+            "transcribe_s": round(transcribe, 2),
             "total_rtf": round(total / audio_s, 3),
             "transcribe_rtf": round(transcribe / audio_s, 3),
-            "steps_s": {name: round(statistics.median(r["steps"][name] for r in runs), 3)
-                        for name in runs[0]["steps"]},
+            "steps_s": {
+                name: round(statistics.median(r["steps"][name] for r in runs), 3)
+                for name in runs[0]["steps"]
+            },
         }
     print(json.dumps(report, indent=2))
     return 0

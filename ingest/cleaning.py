@@ -46,6 +46,12 @@ NO_SPEECH_PROB = 0.6
 LOW_AVG_LOGPROB = -1.0
 # Whisper's threshold for a failed, repetitive decode (gzip ratio of the text).
 MAX_COMPRESSION_RATIO = 2.4
+# Mean word probability under which a segment is noise decoded as words: seen here
+# over trailing silence ("Mère Stéphéry." at 0.12); real speech, even poor, scores higher.
+MIN_CONFIDENCE = 0.2
+# Scripts that never belong in a transcript of a language written in Latin letters.
+_FOREIGN_TO_LATIN = ("CJK", "HANGUL", "HIRAGANA", "KATAKANA")
+LATIN_LANGUAGES = frozenset("fr en de es it pt nl ca pl ro sv da no fi cs hu tr id vi".split())
 _SENTENCE_ENDS = (".", "!", "?", "…", "。", "！", "？")
 SPACELESS_LANGUAGES = frozenset({"zh", "yue", "ja", "th", "lo", "my", "km", "bo"})
 
@@ -70,7 +76,7 @@ def clean_segments(segments: list[TranscribedSegment], language: str) -> list[Tr
     separator = "" if language in SPACELESS_LANGUAGES else " "
     kept: list[TranscribedSegment] = []
     for segment in segments:
-        cleaned = _clean_one(segment, phrases, separator)
+        cleaned = _clean_one(segment, phrases, separator, language)
         if cleaned is None:
             continue
         if kept and fold(kept[-1].text) == fold(cleaned.text):
@@ -92,7 +98,7 @@ def _phrases_for(language: str) -> tuple[str, ...]:
 
 
 def _clean_one(
-    segment: TranscribedSegment, phrases: list[list[str]], separator: str
+    segment: TranscribedSegment, phrases: list[list[str]], separator: str, language: str
 ) -> TranscribedSegment | None:
     folded = fold(segment.text)
     # Padding makes markers match whole words only ("la Camara organise" is speech).
@@ -100,12 +106,20 @@ def _clean_one(
         return None
     if segment.no_speech_prob > NO_SPEECH_PROB and segment.avg_logprob < LOW_AVG_LOGPROB:
         return None
+    if segment.words and segment.confidence < MIN_CONFIDENCE:
+        return None
     tokens = _tokens(segment)
     removed = _phrase_matches(tokens, phrases) | _loop_repeats(tokens)
+    if language in LATIN_LANGUAGES:
+        removed |= {i for i, tok in enumerate(tokens) if _foreign_script(tok.text)}
     cleaned = _rebuild(segment, tokens, removed, separator)
     if not fold(cleaned.text) or compression_ratio(cleaned.text) > MAX_COMPRESSION_RATIO:
         return None
     return cleaned
+
+
+def _foreign_script(text: str) -> bool:
+    return any(unicodedata.name(ch, "").startswith(_FOREIGN_TO_LATIN) for ch in text)
 
 
 def _tokens(segment: TranscribedSegment) -> list[_Token]:

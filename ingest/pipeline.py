@@ -33,14 +33,31 @@ from ingest.errors import (
 from ingest.storage import relative_to_home, safe_name, slugify, store_original
 from ingest.transcribe import Transcriber, make_transcriber
 
-WHISPER_STEPS = ("probe", "audio", "playable", "poster", "transcribe", "clean", "speakers",
-                 "store", "export", "index")
+WHISPER_STEPS = (
+    "probe",
+    "audio",
+    "playable",
+    "poster",
+    "transcribe",
+    "clean",
+    "speakers",
+    "store",
+    "export",
+    "index",
+)
 IMPORT_STEPS = ("probe", "playable", "poster", "import", "speakers", "store", "export", "index")
 STEP_FUNCTIONS = {
-    "probe": steps.step_probe, "audio": steps.step_audio, "playable": steps.step_playable,
-    "poster": steps.step_poster, "transcribe": steps.step_transcribe,
-    "import": steps.step_import, "clean": steps.step_clean, "speakers": steps.step_speakers,
-    "store": steps.step_store, "export": steps.step_export, "index": steps.step_index,
+    "probe": steps.step_probe,
+    "audio": steps.step_audio,
+    "playable": steps.step_playable,
+    "poster": steps.step_poster,
+    "transcribe": steps.step_transcribe,
+    "import": steps.step_import,
+    "clean": steps.step_clean,
+    "speakers": steps.step_speakers,
+    "store": steps.step_store,
+    "export": steps.step_export,
+    "index": steps.step_index,
 }
 # Share of the whole run spent before, in and after transcription, for the progress bar.
 _BEFORE, _TRANSCRIBE = 0.08, 0.87
@@ -86,7 +103,8 @@ def create_ingest_job(
             raise DuplicateRecordingError(
                 f"this file was already ingested (session '{owner.slug}', recording "
                 f"{duplicate.id}); use --force to transcribe it again",
-                session_slug=owner.slug, recording_id=duplicate.id,
+                session_slug=owner.slug,
+                recording_id=duplicate.id,
             )
     stored = store_original(settings, media_path, sha256, name)
     with catalogue.session() as db:
@@ -96,20 +114,32 @@ def create_ingest_job(
         else:
             session = db.merge(session)
         recording = Recording(
-            session_id=session.id, original_name=name,
-            original_path=relative_to_home(settings, stored), sha256=sha256,
-            size_bytes=stored.stat().st_size, duration_ms=info.duration_ms,
-            container=info.container, streams=[vars(s) for s in info.streams],
+            session_id=session.id,
+            original_name=name,
+            original_path=relative_to_home(settings, stored),
+            sha256=sha256,
+            size_bytes=stored.stat().st_size,
+            duration_ms=info.duration_ms,
+            container=info.container,
+            streams=[vars(s) for s in info.streams],
         )
         db.add(recording)
         db.flush()
-        job = Job(kind="ingest", session_id=session.id, recording_id=recording.id,
-                  state="queued", params={
-                      "language": language, "model": model,
-                      "transcript_file": str(Path(transcript_file).resolve())
-                      if transcript_file else None,
-                      "created_session": created, "author": author,
-                  })
+        job = Job(
+            kind="ingest",
+            session_id=session.id,
+            recording_id=recording.id,
+            state="queued",
+            params={
+                "language": language,
+                "model": model,
+                "transcript_file": str(Path(transcript_file).resolve())
+                if transcript_file
+                else None,
+                "created_session": created,
+                "author": author,
+            },
+        )
         db.add(job)
         db.flush()
         return job.id
@@ -118,8 +148,10 @@ def create_ingest_job(
 def _existing_session(db, slug: str) -> Session:
     session = get_session(db, slug, include_drafts=True)
     if session is None:
-        raise CatalogueError(f"no session '{slug}': import its manifest first "
-                             "(archive import FILE.yaml) or leave out --session")
+        raise CatalogueError(
+            f"no session '{slug}': import its manifest first "
+            "(archive import FILE.yaml) or leave out --session"
+        )
     return session
 
 
@@ -162,12 +194,18 @@ def run_job(
     names = IMPORT_STEPS if params.get("transcript_file") else WHISPER_STEPS
     reporter = _Reporter(catalogue, job_id, names, on_progress)
     ctx = steps.RunContext(
-        settings=settings, catalogue=catalogue, job_id=job_id, session_slug=session_slug,
-        recording_id=recording_id, params=params,
+        settings=settings,
+        catalogue=catalogue,
+        job_id=job_id,
+        session_slug=session_slug,
+        recording_id=recording_id,
+        params=params,
         work_dir=settings.work_dir / f"job-{job_id}",
-        transcriber_factory=(lambda _name: transcriber) if transcriber
+        transcriber_factory=(lambda _name: transcriber)
+        if transcriber
         else (lambda name: make_transcriber(name, settings)),
-        indexer=indexer, report=reporter.report,
+        indexer=indexer,
+        report=reporter.report,
     )
     ctx.work_dir.mkdir(parents=True, exist_ok=True)
     for name in names:
@@ -232,8 +270,13 @@ def _finish(catalogue: Catalogue, job_id: int, work_dir: Path) -> Job:
 class _Reporter:
     """Turns step progress into overall progress, throttles database writes."""
 
-    def __init__(self, catalogue: Catalogue, job_id: int, names: tuple[str, ...],
-                 callback: Callable[[JobProgress], None] | None) -> None:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        job_id: int,
+        names: tuple[str, ...],
+        callback: Callable[[JobProgress], None] | None,
+    ) -> None:
         self.catalogue, self.job_id, self.callback = catalogue, job_id, callback
         self.names = names
         self.last_write = 0.0
@@ -248,8 +291,11 @@ class _Reporter:
         if position == split:
             return _BEFORE + _TRANSCRIBE * fraction
         after = len(self.names) - split - 1
-        return _BEFORE + _TRANSCRIBE + (1 - _BEFORE - _TRANSCRIBE) * (
-            position - split - 1 + fraction) / after
+        return (
+            _BEFORE
+            + _TRANSCRIBE
+            + (1 - _BEFORE - _TRANSCRIBE) * (position - split - 1 + fraction) / after
+        )
 
     def report(self, step: str, fraction: float, eta_s: float | None, force: bool = False) -> None:
         overall = round(min(1.0, max(0.0, self.overall(step, fraction))), 4)
@@ -272,14 +318,22 @@ def ingest_file(catalogue: Catalogue, settings: Settings, media_path: Path, **kw
     return run_job(catalogue, settings, job_id, **run_kwargs)
 
 
-__all__ = ["JobProgress", "MediaError", "create_ingest_job", "ingest_file", "run_job",
-           "unfinished_job_for"]
+__all__ = [
+    "JobProgress",
+    "MediaError",
+    "create_ingest_job",
+    "ingest_file",
+    "run_job",
+    "unfinished_job_for",
+]
 
 
 def unfinished_job_for(catalogue: Catalogue, recording_id: int) -> int | None:
     """Return the id of a queued, running or failed job of that recording, if any."""
     with catalogue.session() as db:
         return db.scalar(
-            select(Job.id).where(Job.recording_id == recording_id, Job.state != "done")
-            .order_by(Job.id.desc()).limit(1)
+            select(Job.id)
+            .where(Job.recording_id == recording_id, Job.state != "done")
+            .order_by(Job.id.desc())
+            .limit(1)
         )

@@ -59,8 +59,9 @@ def _sole_speaker(slot: ProgrammeSlot) -> str | None:
     return None
 
 
-def attribute_speakers(segments: list[TranscribedSegment],
-                       turns: list[SpeakerTurn]) -> list[TranscribedSegment]:
+def attribute_speakers(
+    segments: list[TranscribedSegment], turns: list[SpeakerTurn]
+) -> list[TranscribedSegment]:
     """Return segments with speaker_slug set from turns, split where a turn starts mid-segment."""
     if not turns:
         return [replace(s) for s in segments]
@@ -81,10 +82,18 @@ def attribute_speakers(segments: list[TranscribedSegment],
 
 
 def join_words(words: list[Word]) -> str:
-    """Rebuild text from words: Whisper's words carry their own leading space."""
-    if any(w.text[:1].isspace() for w in words):
+    """Rebuild text from words, gluing the pieces Whisper splits off ("l" + "'accueil")."""
+    if any(w.text[:1].isspace() for w in words):  # Whisper's own spacing, when kept
         return "".join(w.text for w in words).strip()
-    return " ".join(w.text.strip() for w in words).strip()
+    text = ""
+    for word in words:
+        piece = word.text.strip()
+        glued = piece[:1] in _GLUED_PREFIXES or not any(ch.isalnum() for ch in piece)
+        text += piece if glued or not text else " " + piece
+    return text
+
+
+_GLUED_PREFIXES = frozenset("'’-,.;:!?)…")
 
 
 def _split_by_speaker(segment: TranscribedSegment, speaker_at) -> list[TranscribedSegment]:
@@ -101,13 +110,15 @@ def _split_by_speaker(segment: TranscribedSegment, speaker_at) -> list[Transcrib
     for index, (speaker, words) in enumerate(groups):
         start = segment.start_ms if index == 0 else words[0].start_ms
         end = segment.end_ms if index == len(groups) - 1 else words[-1].end_ms
-        parts.append(replace(
-            segment,
-            start_ms=start,
-            end_ms=max(end, start + 1),
-            text=join_words(words),
-            words=list(words),
-            confidence=sum(w.probability for w in words) / len(words),
-            speaker_slug=speaker,
-        ))
+        parts.append(
+            replace(
+                segment,
+                start_ms=start,
+                end_ms=max(end, start + 1),
+                text=join_words(words),
+                words=list(words),
+                confidence=sum(w.probability for w in words) / len(words),
+                speaker_slug=speaker,
+            )
+        )
     return parts

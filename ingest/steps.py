@@ -135,12 +135,24 @@ def step_transcribe(ctx: RunContext) -> dict:
         if saved.exists():
             data = json.loads(saved.read_text(encoding="utf-8"))
         else:
-            chunk_audio = audio if len(chunks) == 1 else media.audio_window(
-                audio, start_ms, end_ms, ctx.work_dir / f"chunk-{number:04d}.wav", ctx.ffmpeg)
-            result = transcriber.transcribe(chunk_audio, language=language, initial_prompt=prompt,
-                                            progress=clock.callback(start_ms))
-            data = {"language": result.language, "settings": result.settings,
-                    "segments": [asdict(_shift(s, start_ms)) for s in result.segments]}
+            chunk_audio = (
+                audio
+                if len(chunks) == 1
+                else media.audio_window(
+                    audio, start_ms, end_ms, ctx.work_dir / f"chunk-{number:04d}.wav", ctx.ffmpeg
+                )
+            )
+            result = transcriber.transcribe(
+                chunk_audio,
+                language=language,
+                initial_prompt=prompt,
+                progress=clock.callback(start_ms),
+            )
+            data = {
+                "language": result.language,
+                "settings": result.settings,
+                "segments": [asdict(_shift(s, start_ms)) for s in result.segments],
+            }
             write_json_atomic(saved, data)
             if chunk_audio != audio:
                 chunk_audio.unlink(missing_ok=True)
@@ -151,12 +163,21 @@ def step_transcribe(ctx: RunContext) -> dict:
         result_settings = data["settings"]
         segments.extend(_segment_from_dict(s) for s in data["segments"])
         clock.report(end_ms)
-    write_json_atomic(ctx.work_dir / "transcription.json", {
-        "language": language, "model": transcriber.name, "settings": result_settings,
-        "segments": [asdict(s) for s in segments],
-    })
-    return {"segments": len(segments), "language": language, "chunks": len(chunks),
-            "model": transcriber.name}
+    write_json_atomic(
+        ctx.work_dir / "transcription.json",
+        {
+            "language": language,
+            "model": transcriber.name,
+            "settings": result_settings,
+            "segments": [asdict(s) for s in segments],
+        },
+    )
+    return {
+        "segments": len(segments),
+        "language": language,
+        "chunks": len(chunks),
+        "model": transcriber.name,
+    }
 
 
 def _shift(segment: TranscribedSegment, offset_ms: int) -> TranscribedSegment:
@@ -164,8 +185,10 @@ def _shift(segment: TranscribedSegment, offset_ms: int) -> TranscribedSegment:
         return segment
     segment.start_ms += offset_ms
     segment.end_ms += offset_ms
-    segment.words = [Word(w.start_ms + offset_ms, w.end_ms + offset_ms, w.text, w.probability)
-                     for w in segment.words]
+    segment.words = [
+        Word(w.start_ms + offset_ms, w.end_ms + offset_ms, w.text, w.probability)
+        for w in segment.words
+    ]
     return segment
 
 
@@ -201,11 +224,13 @@ def load_segments(path: Path) -> tuple[str, dict, list[TranscribedSegment]]:
     return data["language"], meta, [_segment_from_dict(s) for s in data["segments"]]
 
 
-def save_segments(path: Path, language: str, meta: dict,
-                  segments: list[TranscribedSegment]) -> None:
+def save_segments(
+    path: Path, language: str, meta: dict, segments: list[TranscribedSegment]
+) -> None:
     """Write an intermediate segments file atomically."""
-    write_json_atomic(path, {**meta, "language": language,
-                             "segments": [asdict(s) for s in segments]})
+    write_json_atomic(
+        path, {**meta, "language": language, "segments": [asdict(s) for s in segments]}
+    )
 
 
 def step_import(ctx: RunContext) -> dict:
@@ -215,9 +240,12 @@ def step_import(ctx: RunContext) -> dict:
     path = Path(ctx.params["transcript_file"])
     segments = read_transcript_file(path)
     language = ctx.params.get("language") or _session_language(ctx)
-    save_segments(ctx.work_dir / "cleaned.json", language,
-                  {"model": f"import:{path.suffix.lstrip('.')}", "settings": {"file": path.name}},
-                  segments)
+    save_segments(
+        ctx.work_dir / "cleaned.json",
+        language,
+        {"model": f"import:{path.suffix.lstrip('.')}", "settings": {"file": path.name}},
+        segments,
+    )
     return {"segments": len(segments), "file": path.name}
 
 
@@ -261,13 +289,22 @@ def step_store(ctx: RunContext) -> dict:
         if ctx.params.get("created_session") and not ctx.params.get("language"):
             session.language = language  # a draft made from a file name learns its language
         transcript = store_transcript(
-            db, session, segments, language=language, model=meta.get("model", ""),
+            db,
+            session,
+            segments,
+            language=language,
+            model=meta.get("model", ""),
             source="import" if ctx.params.get("transcript_file") else "whisper",
-            settings=meta.get("settings", {}), recording=recording,
-            author=ctx.params.get("author", ""), note=ctx.params.get("note", ""),
+            settings=meta.get("settings", {}),
+            recording=recording,
+            author=ctx.params.get("author", ""),
+            note=ctx.params.get("note", ""),
         )
-        produced = {"transcript_id": transcript.id, "version": transcript.version,
-                    "segments": len(segments)}
+        produced = {
+            "transcript_id": transcript.id,
+            "version": transcript.version,
+            "segments": len(segments),
+        }
         job.steps_done = {**(job.steps_done or {}), "store": produced}
     return produced
 

@@ -56,8 +56,12 @@ def fail(message: str, code: int = 1) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--home", type=click.Path(file_okay=False), envvar="ARCHIVE_HOME",
-              help="Archive home folder (default: $ARCHIVE_HOME, else ./instance).")
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False),
+    envvar="ARCHIVE_HOME",
+    help="Archive home folder (default: $ARCHIVE_HOME, else ./instance).",
+)
 @click.pass_context
 def main(click_ctx: click.Context, home: str | None) -> None:
     """Video archive and transcript portal for recorded seminars."""
@@ -81,7 +85,8 @@ def import_command(ctx: Context, manifest: Path) -> None:
             report = apply_manifest(db, loaded)
         with ctx.catalogue.session() as db:
             transcribed = [
-                slug for slug in report.sessions
+                slug
+                for slug in report.sessions
                 if current_transcript(db, get_session(db, slug, include_drafts=True))
             ]
         for slug in transcribed:  # names and affiliations may have changed
@@ -89,8 +94,10 @@ def import_command(ctx: Context, manifest: Path) -> None:
     except IngestError as exc:
         fail(str(exc))
     except SearchIndexError as exc:  # the catalogue is updated; only search lags behind
-        fail(f"imported {manifest.name} ({report.summary()}), but the search index could not "
-             f"be updated: {exc}; run `archive reindex`")
+        fail(
+            f"imported {manifest.name} ({report.summary()}), but the search index could not "
+            f"be updated: {exc}; run `archive reindex`"
+        )
     click.echo(f"Imported {manifest.name}: {report.summary()}.")
 
 
@@ -99,27 +106,42 @@ def import_command(ctx: Context, manifest: Path) -> None:
 @click.option("--session", "session_slug", help="Slug of the session this recording belongs to.")
 @click.option("--language", help="Spoken language (fr, en…); default: the session's, or detect.")
 @click.option("--model", help="Speech model: base (default), tiny.en, a folder, or a hub name.")
-@click.option("--transcript", "transcript_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Use this existing .vtt, .srt or .json transcript instead of Whisper.")
+@click.option(
+    "--transcript",
+    "transcript_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Use this existing .vtt, .srt or .json transcript instead of Whisper.",
+)
 @click.option("--queue", "queued", is_flag=True, help="Enqueue for `archive worker` and return.")
 @click.option("--force", is_flag=True, help="Transcribe again a file that was already ingested.")
 @click.pass_obj
-def ingest_command(ctx: Context, media: Path, session_slug: str | None, language: str | None,
-                   model: str | None, transcript_file: Path | None, queued: bool,
-                   force: bool) -> None:
+def ingest_command(
+    ctx: Context,
+    media: Path,
+    session_slug: str | None,
+    language: str | None,
+    model: str | None,
+    transcript_file: Path | None,
+    queued: bool,
+    force: bool,
+) -> None:
     """Ingest a recording: probe, transcribe, attribute speakers, store and index."""
     from ingest.pipeline import create_ingest_job, run_job, unfinished_job_for
 
     if language is not None and not (len(language) == 2 and language.isalpha()):
-        fail(f"--language must be a two-letter code such as fr or en, not {language!r}",
-             EXIT_USAGE)
+        fail(f"--language must be a two-letter code such as fr or en, not {language!r}", EXIT_USAGE)
     started = time.monotonic()
     try:
         try:
             job_id = create_ingest_job(
-                ctx.catalogue, ctx.settings, media, session_slug=session_slug,
-                language=language.lower() if language else None, model=model,
-                transcript_file=transcript_file, force=force,
+                ctx.catalogue,
+                ctx.settings,
+                media,
+                session_slug=session_slug,
+                language=language.lower() if language else None,
+                model=model,
+                transcript_file=transcript_file,
+                force=force,
             )
         except DuplicateRecordingError as exc:
             job_id = unfinished_job_for(ctx.catalogue, exc.recording_id)
@@ -133,8 +155,9 @@ def ingest_command(ctx: Context, media: Path, session_slug: str | None, language
             click.echo(f"Queued job {job_id}; run `archive worker` to process it.")
             return
         with _ProgressBar() as bar:
-            job = run_job(ctx.catalogue, ctx.settings, job_id, indexer=ctx.indexer(),
-                          on_progress=bar.update)
+            job = run_job(
+                ctx.catalogue, ctx.settings, job_id, indexer=ctx.indexer(), on_progress=bar.update
+            )
     except IngestError as exc:
         fail(str(exc))
     _print_outcome(ctx, job, time.monotonic() - started)
@@ -146,8 +169,13 @@ class _ProgressBar:
     def __enter__(self):
         from tqdm import tqdm
 
-        self.bar = tqdm(total=100, unit="%", file=sys.stderr, dynamic_ncols=True,
-                        bar_format="{desc:<11} {percentage:3.0f}%|{bar}| {postfix}")
+        self.bar = tqdm(
+            total=100,
+            unit="%",
+            file=sys.stderr,
+            dynamic_ncols=True,
+            bar_format="{desc:<11} {percentage:3.0f}%|{bar}| {postfix}",
+        )
         return self
 
     def update(self, progress) -> None:
@@ -195,16 +223,27 @@ def sessions_command(ctx: Context, as_json: bool) -> None:
         return
     for row in rows:
         state = "" if row["published"] else " [draft]"
-        click.echo(f"{row['date'] or '----------'}  {row['slug']}{state}\n"
-                   f"            {row['title']} ({row['segments']} segments)")
+        click.echo(
+            f"{row['date'] or '----------'}  {row['slug']}{state}\n"
+            f"            {row['title']} ({row['segments']} segments)"
+        )
 
 
 @main.command("export")
 @click.argument("slug")
-@click.option("--format", "fmt", type=click.Choice(["vtt", "srt", "txt", "json"]),
-              default="vtt", show_default=True)
-@click.option("--version", "version", type=click.IntRange(min=1),
-              help="Transcript version (default: the current one).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["vtt", "srt", "txt", "json"]),
+    default="vtt",
+    show_default=True,
+)
+@click.option(
+    "--version",
+    "version",
+    type=click.IntRange(min=1),
+    help="Transcript version (default: the current one).",
+)
 @click.pass_obj
 def export_command(ctx: Context, slug: str, fmt: str, version: int | None) -> None:
     """Write a session's transcript to standard output."""
@@ -233,18 +272,32 @@ def export_command(ctx: Context, slug: str, fmt: str, version: int | None) -> No
 @click.option("--drafts", is_flag=True, help="Include unpublished sessions.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON contract.")
 @click.pass_obj
-def search_command(ctx: Context, query: str, session_slug: str | None,
-                   speaker_slug: str | None, page: int, sort: str, drafts: bool,
-                   as_json: bool) -> None:
+def search_command(
+    ctx: Context,
+    query: str,
+    session_slug: str | None,
+    speaker_slug: str | None,
+    page: int,
+    sort: str,
+    drafts: bool,
+    as_json: bool,
+) -> None:
     """Search what was said; each hit is timed to its first matched word."""
     from index.errors import SearchIndexError
     from index.search import SearchRequest, search
 
     try:
-        results = search(ctx.settings.index_dir, SearchRequest(
-            q=query, session=session_slug, speaker=speaker_slug, page=page, sort=sort,
-            include_unpublished=drafts,
-        ))
+        results = search(
+            ctx.settings.index_dir,
+            SearchRequest(
+                q=query,
+                session=session_slug,
+                speaker=speaker_slug,
+                page=page,
+                sort=sort,
+                include_unpublished=drafts,
+            ),
+        )
     except SearchIndexError as exc:
         fail(str(exc))
     if as_json:

@@ -31,21 +31,41 @@ GAP_S = 1.2
 # (programme item index, person, espeak voice, text). Voices are those that gave
 # Whisper base the lowest error on French here (edward, m7, f2), varied by speaker.
 SCRIPT = [
-    (0, "gilles-jeannot", "fr+edward",
-     "Bonjour à tous et bienvenue à cette quatrième séance du séminaire ville intelligente. "
-     "Nous allons parler aujourd'hui des modèles économiques et des réalités politiques."),
-    (0, "francois-menard", "fr+m7",
-     "Merci beaucoup. Le plan urbanisme construction architecture est heureux d'accueillir "
-     "ce séminaire avec le laboratoire techniques territoires et sociétés."),
-    (1, "steve-bernardin", "fr+edward",
-     "La séance s'intéresse aux conditions politiques et sociales de déploiement des modèles "
-     "économiques de la ville intelligente."),
-    (1, "marie-veltz", "fr+f2",
-     "Comment les entreprises parviennent-elles à convaincre des élus de la pertinence de "
-     "leurs services ? Faut-il un droit à l'expérimentation ?"),
-    (2, "pierre-saulnier", "fr+m7",
-     "Je vais vous présenter des applications en faveur de l'implication des usagers dans "
-     "les services proposés par les collectivités."),
+    (
+        0,
+        "gilles-jeannot",
+        "fr+edward",
+        "Bonjour à tous et bienvenue à cette quatrième séance du séminaire ville intelligente. "
+        "Nous allons parler aujourd'hui des modèles économiques et des réalités politiques.",
+    ),
+    (
+        0,
+        "francois-menard",
+        "fr+m7",
+        "Merci beaucoup. Le plan urbanisme construction architecture est heureux d'accueillir "
+        "ce séminaire avec le laboratoire techniques territoires et sociétés.",
+    ),
+    (
+        1,
+        "steve-bernardin",
+        "fr+edward",
+        "La séance s'intéresse aux conditions politiques et sociales de déploiement des modèles "
+        "économiques de la ville intelligente.",
+    ),
+    (
+        1,
+        "marie-veltz",
+        "fr+f2",
+        "Comment les entreprises parviennent-elles à convaincre des élus de la pertinence de "
+        "leurs services ? Faut-il un droit à l'expérimentation ?",
+    ),
+    (
+        2,
+        "pierre-saulnier",
+        "fr+m7",
+        "Je vais vous présenter des applications en faveur de l'implication des usagers dans "
+        "les services proposés par les collectivités.",
+    ),
 ]
 
 
@@ -55,18 +75,46 @@ def synthesise(dest: Path, ffmpeg: str) -> list[int]:
         parts = []
         for number, (_item, _person, voice, text) in enumerate(SCRIPT):
             wav_path = Path(tmp) / f"part{number}.wav"
-            subprocess.run(["espeak-ng", "-v", voice, "-s", "120", "-w", str(wav_path), text],
-                           check=True, capture_output=True)
+            subprocess.run(
+                ["espeak-ng", "-v", voice, "-s", "120", "-w", str(wav_path), text],
+                check=True,
+                capture_output=True,
+            )
             parts.append(wav_path)
         speech = Path(tmp) / "speech.wav"
         starts = join_wavs(parts, speech, ffmpeg)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([
-            ffmpeg, "-y", "-loglevel", "error", "-f", "lavfi",
-            "-i", "color=c=0x1d3557:s=1280x720:r=10", "-i", str(speech), "-shortest",
-            "-c:v", "libx264", "-preset", "veryfast", "-tune", "stillimage", "-pix_fmt", "yuv420p",
-            "-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart", str(dest),
-        ], check=True)
+        subprocess.run(
+            [
+                ffmpeg,
+                "-y",
+                "-loglevel",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                "color=c=0x1d3557:s=1280x720:r=10",
+                "-i",
+                str(speech),
+                "-shortest",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "veryfast",
+                "-tune",
+                "stillimage",
+                "-pix_fmt",
+                "yuv420p",
+                "-c:a",
+                "aac",
+                "-b:a",
+                "96k",
+                "-movflags",
+                "+faststart",
+                str(dest),
+            ],
+            check=True,
+        )
     return starts
 
 
@@ -77,8 +125,24 @@ def join_wavs(sources: list[Path], dest: Path, ffmpeg: str) -> list[int]:
     with tempfile.TemporaryDirectory() as tmp:
         for number, source in enumerate(sources):
             decoded = Path(tmp) / f"{number}.wav"
-            subprocess.run([ffmpeg, "-y", "-loglevel", "error", "-i", str(source), "-ac", "1",
-                            "-ar", str(RATE), "-c:a", "pcm_s16le", str(decoded)], check=True)
+            subprocess.run(
+                [
+                    ffmpeg,
+                    "-y",
+                    "-loglevel",
+                    "error",
+                    "-i",
+                    str(source),
+                    "-ac",
+                    "1",
+                    "-ar",
+                    str(RATE),
+                    "-c:a",
+                    "pcm_s16le",
+                    str(decoded),
+                ],
+                check=True,
+            )
             with wave.open(str(decoded), "rb") as part:
                 starts.append(len(frames) // 2 * 1000 // RATE)
                 frames += part.readframes(part.getnframes()) + gap
@@ -97,17 +161,27 @@ def fleurs_session(media: Path, dest: Path, ffmpeg: str) -> dict | None:
         return None
     starts = join_wavs(clips, dest, ffmpeg)
     return {
-        "series": [{"slug": "echantillons-de-parole", "title": "Échantillons de parole réelle",
-                    "language": "fr"}],
-        "sessions": [{
-            "slug": "lectures-fleurs-fr", "series": "echantillons-de-parole",
-            "title": "Lectures en français (FLEURS)", "language": "fr",
-            "description": "Dix courts textes lus par des locuteurs différents. "
-                           "FLEURS dataset, Google, CC BY 4.0.",
-            "programme": [{"title": f"Extrait {clip.stem}", "kind": "other",
-                           "start": _clock(start)} for clip, start in zip(clips, starts,
-                                                                          strict=True)],
-        }],
+        "series": [
+            {
+                "slug": "echantillons-de-parole",
+                "title": "Échantillons de parole réelle",
+                "language": "fr",
+            }
+        ],
+        "sessions": [
+            {
+                "slug": "lectures-fleurs-fr",
+                "series": "echantillons-de-parole",
+                "title": "Lectures en français (FLEURS)",
+                "language": "fr",
+                "description": "Dix courts textes lus par des locuteurs différents. "
+                "FLEURS dataset, Google, CC BY 4.0.",
+                "programme": [
+                    {"title": f"Extrait {clip.stem}", "kind": "other", "start": _clock(start)}
+                    for clip, start in zip(clips, starts, strict=True)
+                ],
+            }
+        ],
     }
 
 
@@ -139,8 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="base", help="speech model (default: base)")
     args = parser.parse_args(argv)
     if shutil.which("espeak-ng") is None:
-        print("espeak-ng is needed for the demo recording: apt-get install espeak-ng",
-              file=sys.stderr)
+        print(
+            "espeak-ng is needed for the demo recording: apt-get install espeak-ng", file=sys.stderr
+        )
         return 1
     home = Path(args.home).resolve()
     archive = [sys.executable, "-m", "portal.cli", "--home", str(home)]
@@ -148,26 +223,36 @@ def main(argv: list[str] | None = None) -> int:
     subprocess.run([*archive, "import", str(SEED_MANIFEST)], check=True)
     starts = synthesise(recording, find_ffmpeg())
     overlay = home.parent / "seance-4-offsets.yaml"
-    overlay.write_text(yaml.safe_dump(offsets_manifest(starts), allow_unicode=True,
-                                      sort_keys=False), encoding="utf-8")
+    overlay.write_text(
+        yaml.safe_dump(offsets_manifest(starts), allow_unicode=True, sort_keys=False),
+        encoding="utf-8",
+    )
     subprocess.run([*archive, "import", str(overlay)], check=True)
     media = REPO.parent / "shared" / "media"
-    extra = fleurs_session(media, home.parent / "lectures-fleurs-fr.wav", find_ffmpeg()) \
-        if media.is_dir() else None
+    extra = (
+        fleurs_session(media, home.parent / "lectures-fleurs-fr.wav", find_ffmpeg())
+        if media.is_dir()
+        else None
+    )
     if extra:  # real speech, when the shared samples are beside the checkout
         extra_manifest = home.parent / "lectures-fleurs-fr.yaml"
-        extra_manifest.write_text(yaml.safe_dump(extra, allow_unicode=True, sort_keys=False),
-                                  encoding="utf-8")
+        extra_manifest.write_text(
+            yaml.safe_dump(extra, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
         subprocess.run([*archive, "import", str(extra_manifest)], check=True)
-    todo = [(recording, SESSION)] + ([(home.parent / "lectures-fleurs-fr.wav",
-                                       "lectures-fleurs-fr")] if extra else [])
-    listing = subprocess.run([*archive, "sessions", "--json"], check=True, capture_output=True,
-                             text=True)
+    todo = [(recording, SESSION)] + (
+        [(home.parent / "lectures-fleurs-fr.wav", "lectures-fleurs-fr")] if extra else []
+    )
+    listing = subprocess.run(
+        [*archive, "sessions", "--json"], check=True, capture_output=True, text=True
+    )
     transcribed = {row["slug"] for row in json.loads(listing.stdout) if row["transcript_version"]}
     for media_file, slug in todo:
         if slug not in transcribed:
-            subprocess.run([*archive, "ingest", str(media_file), "--session", slug,
-                            "--model", args.model], check=True)
+            subprocess.run(
+                [*archive, "ingest", str(media_file), "--session", slug, "--model", args.model],
+                check=True,
+            )
     print(f"Demo archive ready in {home}.")
     return 0
 

@@ -27,19 +27,25 @@ from ingest.speakers import ProgrammeSlot
 
 def get_session(db: OrmSession, slug: str, include_drafts: bool = False) -> Session | None:
     """Return the session with that slug, or None (drafts hidden unless asked for)."""
-    query = select(Session).where(Session.slug == slug).options(
-        selectinload(Session.items).selectinload(ProgrammeItem.appearances)
-        .selectinload(Appearance.person),
-        selectinload(Session.series),
-        selectinload(Session.recordings),
+    query = (
+        select(Session)
+        .where(Session.slug == slug)
+        .options(
+            selectinload(Session.items)
+            .selectinload(ProgrammeItem.appearances)
+            .selectinload(Appearance.person),
+            selectinload(Session.series),
+            selectinload(Session.recordings),
+        )
     )
     if not include_drafts:
         query = query.where(Session.published.is_(True))
     return db.scalar(query)
 
 
-def list_sessions(db: OrmSession, include_drafts: bool = False,
-                  series_slug: str | None = None) -> list[Session]:
+def list_sessions(
+    db: OrmSession, include_drafts: bool = False, series_slug: str | None = None
+) -> list[Session]:
     """Return sessions newest first (undated last), optionally of one series."""
     query = select(Session).options(selectinload(Session.series))
     if not include_drafts:
@@ -69,33 +75,39 @@ def get_person(db: OrmSession, slug: str) -> Person | None:
 def current_transcript(db: OrmSession, session: Session) -> Transcript | None:
     """Return the session's latest transcript version, or None if it has none."""
     return db.scalar(
-        select(Transcript).where(Transcript.session_id == session.id)
-        .order_by(Transcript.version.desc()).limit(1)
+        select(Transcript)
+        .where(Transcript.session_id == session.id)
+        .order_by(Transcript.version.desc())
+        .limit(1)
     )
 
 
 def transcript_version(db: OrmSession, session: Session, version: int) -> Transcript | None:
     """Return one given version of the session's transcript, or None."""
     return db.scalar(
-        select(Transcript).where(Transcript.session_id == session.id,
-                                 Transcript.version == version)
+        select(Transcript).where(Transcript.session_id == session.id, Transcript.version == version)
     )
 
 
 def latest_version_number(db: OrmSession, session: Session) -> int:
     """Return the highest transcript version of the session (0 when none)."""
     return db.scalar(
-        select(func.coalesce(func.max(Transcript.version), 0))
-        .where(Transcript.session_id == session.id)
+        select(func.coalesce(func.max(Transcript.version), 0)).where(
+            Transcript.session_id == session.id
+        )
     )
 
 
 def transcript_segments(db: OrmSession, transcript: Transcript) -> list[Segment]:
     """Return a transcript's segments in order, with speakers loaded in the same query."""
-    return list(db.scalars(
-        select(Segment).where(Segment.transcript_id == transcript.id)
-        .order_by(Segment.position).options(selectinload(Segment.speaker))
-    ))
+    return list(
+        db.scalars(
+            select(Segment)
+            .where(Segment.transcript_id == transcript.id)
+            .order_by(Segment.position)
+            .options(selectinload(Segment.speaker))
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -153,14 +165,19 @@ def item_at(session: Session, ms: int) -> ProgrammeItem | None:
 def words_of(segment: Segment) -> tuple[Word, ...]:
     """Decode a segment's stored word timings."""
     return tuple(
-        Word(start_ms=int(w[0]), end_ms=int(w[1]), text=str(w[2]),
-             probability=float(w[3]) if len(w) > 3 else 1.0)
+        Word(
+            start_ms=int(w[0]),
+            end_ms=int(w[1]),
+            text=str(w[2]),
+            probability=float(w[3]) if len(w) > 3 else 1.0,
+        )
         for w in segment.words or []
     )
 
 
-def export_view(db: OrmSession, session: Session,
-                transcript: Transcript | None = None) -> ExportTranscript | None:
+def export_view(
+    db: OrmSession, session: Session, transcript: Transcript | None = None
+) -> ExportTranscript | None:
     """Return a transcript version (the current one by default) ready for export."""
     transcript = transcript or current_transcript(db, session)
     if transcript is None:
@@ -168,18 +185,27 @@ def export_view(db: OrmSession, session: Session,
     affiliations = affiliation_map(session)
     segments = tuple(
         ExportSegment(
-            start_ms=s.start_ms, end_ms=s.end_ms, text=s.text, words=words_of(s),
+            start_ms=s.start_ms,
+            end_ms=s.end_ms,
+            text=s.text,
+            words=words_of(s),
             speaker_slug=s.speaker.slug if s.speaker else None,
             speaker_name=s.speaker.name if s.speaker else None,
             affiliation=(affiliations.get(s.speaker.id) or s.speaker.affiliation or None)
-            if s.speaker else None,
-            confidence=s.confidence, verified=s.verified,
+            if s.speaker
+            else None,
+            confidence=s.confidence,
+            verified=s.verified,
         )
         for s in transcript_segments(db, transcript)
     )
     return ExportTranscript(
-        session_slug=session.slug, session_title=session.title, language=transcript.language,
-        version=transcript.version, model=transcript.model, segments=segments,
+        session_slug=session.slug,
+        session_title=session.title,
+        language=transcript.language,
+        version=transcript.version,
+        model=transcript.model,
+        segments=segments,
         session_date=session.date.isoformat() if session.date else None,
         series_title=session.series.title if session.series else None,
     )
@@ -187,24 +213,32 @@ def export_view(db: OrmSession, session: Session,
 
 def session_summaries(db: OrmSession) -> list[dict]:
     """Return every session (drafts included) as plain dicts, newest first."""
-    counts = dict(db.execute(
-        select(Transcript.session_id, func.max(Transcript.version)).group_by(Transcript.session_id)
-    ).all())
+    counts = dict(
+        db.execute(
+            select(Transcript.session_id, func.max(Transcript.version)).group_by(
+                Transcript.session_id
+            )
+        ).all()
+    )
     rows = []
     for session in list_sessions(db, include_drafts=True):
         version = counts.get(session.id)
         transcript = transcript_version(db, session, version) if version else None
-        segments = db.scalar(
-            select(func.count(Segment.id)).where(Segment.transcript_id == transcript.id)
-        ) if transcript else 0
-        rows.append({
-            "slug": session.slug,
-            "title": session.title,
-            "date": session.date.isoformat() if session.date else None,
-            "series": session.series.slug if session.series else None,
-            "language": session.language,
-            "published": session.published,
-            "transcript_version": version,
-            "segments": segments,
-        })
+        segments = (
+            db.scalar(select(func.count(Segment.id)).where(Segment.transcript_id == transcript.id))
+            if transcript
+            else 0
+        )
+        rows.append(
+            {
+                "slug": session.slug,
+                "title": session.title,
+                "date": session.date.isoformat() if session.date else None,
+                "series": session.series.slug if session.series else None,
+                "language": session.language,
+                "published": session.published,
+                "transcript_version": version,
+                "segments": segments,
+            }
+        )
     return rows

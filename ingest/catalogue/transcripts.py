@@ -34,8 +34,12 @@ def store_transcript(
         session_id=session.id,
         recording_id=recording.id if recording else None,
         version=latest_version_number(db, session) + 1,
-        source=source, model=model, language=language, settings=settings or {},
-        author=author, note=note,
+        source=source,
+        model=model,
+        language=language,
+        settings=settings or {},
+        author=author,
+        note=note,
     )
     db.add(transcript)
     db.flush()
@@ -57,8 +61,9 @@ def store_transcript(
     return transcript
 
 
-def _speaker_id(segment: TranscribedSegment, people: dict[str, Person],
-                names: dict[str, Person]) -> int | None:
+def _speaker_id(
+    segment: TranscribedSegment, people: dict[str, Person], names: dict[str, Person]
+) -> int | None:
     if segment.speaker_slug and segment.speaker_slug in people:
         return people[segment.speaker_slug].id
     if segment.speaker_name:  # imported subtitles carry names in voice tags

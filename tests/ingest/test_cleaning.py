@@ -194,3 +194,20 @@ def test_input_segments_are_not_modified() -> None:
 )
 def test_fold_ignores_case_accents_and_punctuation(text: str, folded: str) -> None:
     assert fold(text) == folded
+
+
+@pytest.mark.parametrize(("confidence", "kept"), [(0.12, False), (0.19, False), (0.35, True)])
+def test_noise_decoded_as_words_with_very_low_confidence_is_dropped(
+    confidence: float, kept: bool
+) -> None:
+    noise = seg("Mère Stéphéry.", with_words=True, confidence=confidence)
+    assert texts(clean_segments([noise], "fr")) == (["Mère Stéphéry."] if kept else [])
+
+
+def test_words_in_a_foreign_script_are_removed_from_a_french_transcript() -> None:
+    mixed = seg("Le V有點 éte de la ville", with_words=True)
+    cleaned = clean_segments([mixed], "fr")
+    assert texts(cleaned) == ["Le éte de la ville"]
+    assert [w.text for w in cleaned[0].words] == ["Le", "éte", "de", "la", "ville"]
+    japanese = seg("東京 です", with_words=True)  # the same script is speech in Japanese
+    assert texts(clean_segments([japanese], "ja")) == ["東京 です"]

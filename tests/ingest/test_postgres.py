@@ -30,7 +30,7 @@ from tests.support.media_factory import speech_recording
 SERVER_URL = os.environ.get("ARCHIVE_TEST_POSTGRES_URL", "")
 pytestmark = pytest.mark.skipif(
     not SERVER_URL,
-    reason="no PostgreSQL server: run `eval \"$(scripts/start-services.sh)\"` (CI does)",
+    reason='no PostgreSQL server: run `eval "$(scripts/start-services.sh)"` (CI does)',
 )
 
 
@@ -50,11 +50,19 @@ def pg_settings(tmp_path: Path) -> Iterator[Settings]:
 
 def _segments() -> list[TranscribedSegment]:
     return [
-        TranscribedSegment(0, 2000, " Bonjour à tous.", [Word(0, 900, " Bonjour"),
-                                                        Word(900, 2000, " à tous.")]),
-        TranscribedSegment(3000, 5000, " La ville intelligente.",
-                           [Word(3000, 3500, " La"), Word(3500, 4000, " ville"),
-                            Word(4000, 5000, " intelligente.")]),
+        TranscribedSegment(
+            0, 2000, " Bonjour à tous.", [Word(0, 900, " Bonjour"), Word(900, 2000, " à tous.")]
+        ),
+        TranscribedSegment(
+            3000,
+            5000,
+            " La ville intelligente.",
+            [
+                Word(3000, 3500, " La"),
+                Word(3500, 4000, " ville"),
+                Word(4000, 5000, " intelligente."),
+            ],
+        ),
     ]
 
 
@@ -73,26 +81,28 @@ def test_migrations_import_and_reimport_on_postgres(pg_settings: Settings) -> No
     catalogue.dispose()
 
 
-def test_ingest_versions_and_duplicates_on_postgres(pg_settings: Settings,
-                                                    tmp_path: Path) -> None:
+def test_ingest_versions_and_duplicates_on_postgres(pg_settings: Settings, tmp_path: Path) -> None:
     catalogue = open_catalogue(pg_settings)
     with catalogue.session() as db:
         apply_manifest(db, load_manifest(SEED_MANIFEST))
     recording = tmp_path / "ouverture.wav"
     speech_recording(recording, [("fr+edward", "Bonjour à tous.")])
     transcriber = ScriptedTranscriber(_segments())
-    job = ingest_file(catalogue, pg_settings, recording, session_slug=SESSION4,
-                      transcriber=transcriber)
+    job = ingest_file(
+        catalogue, pg_settings, recording, session_slug=SESSION4, transcriber=transcriber
+    )
     assert job.state == "done"
     with pytest.raises(DuplicateRecordingError):
         create_ingest_job(catalogue, pg_settings, recording, session_slug=SESSION4)
-    again = create_ingest_job(catalogue, pg_settings, recording, session_slug=SESSION4,
-                              force=True)
+    again = create_ingest_job(catalogue, pg_settings, recording, session_slug=SESSION4, force=True)
     run_job(catalogue, pg_settings, again, transcriber=transcriber)
     with catalogue.session() as db:
         session = get_session(db, SESSION4)
-        versions = db.scalars(select(Transcript.version).where(
-            Transcript.session_id == session.id).order_by(Transcript.version)).all()
+        versions = db.scalars(
+            select(Transcript.version)
+            .where(Transcript.session_id == session.id)
+            .order_by(Transcript.version)
+        ).all()
         assert versions == [1, 2]
         assert db.scalar(select(text("count(*)")).select_from(Segment)) == 4
         vtt = export_transcript(export_view(db, session), "vtt")

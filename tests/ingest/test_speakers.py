@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ingest.contracts import TranscribedSegment, Word
-from ingest.speakers import ProgrammeSlot, SpeakerTurn, attribute_speakers, programme_turns
+from ingest.speakers import (
+    ProgrammeSlot,
+    SpeakerTurn,
+    attribute_speakers,
+    join_words,
+    programme_turns,
+)
 
 
 def _segment(start_ms: int, words: list[tuple[int, int, str]]) -> TranscribedSegment:
@@ -101,3 +109,17 @@ def test_no_turns_means_no_attribution() -> None:
     segment = _segment(0, [(0, 500, "seul")])
     (result,) = attribute_speakers([segment], [])
     assert result.speaker_slug is None and result.text == "seul"
+
+
+@pytest.mark.parametrize(
+    ("pieces", "text"),
+    [
+        (["Bonjour", "à", "tous."], "Bonjour à tous."),
+        (["l", "'accueil", "d", "'aujourd", "'hui"], "l'accueil d'aujourd'hui"),
+        (["semi", "-leur", ",", "voilà", "!"], "semi-leur, voilà!"),
+        ([" Bonjour", " à", " tous."], "Bonjour à tous."),
+    ],
+)
+def test_split_segment_text_is_rebuilt_without_stray_spaces(pieces: list[str], text: str) -> None:
+    words = [Word(i * 100, i * 100 + 90, piece) for i, piece in enumerate(pieces)]
+    assert join_words(words) == text
