@@ -85,8 +85,13 @@ def create_ingest_job(
     original_name: str | None = None,
     force: bool = False,
     author: str = "",
+    consume: bool = False,
 ) -> int:
-    """Validate a recording, store it, and create a queued ingest job; return the job id."""
+    """Validate a recording, store it, and create a queued ingest job; return the job id.
+
+    consume=True lets the archive move media_path into its store instead of copying
+    it (for uploads it received itself; an archivist's own file is always copied).
+    """
     media_path = Path(media_path)
     info = media.probe(media_path)  # refuses non-media before anything is written
     if transcript_file is not None:
@@ -106,7 +111,7 @@ def create_ingest_job(
                 session_slug=owner.slug,
                 recording_id=duplicate.id,
             )
-    stored = store_original(settings, media_path, sha256, name)
+    stored = store_original(settings, media_path, sha256, name, move=consume)
     with catalogue.session() as db:
         created = session is None
         if created:

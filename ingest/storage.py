@@ -43,14 +43,26 @@ def slugify(text: str, max_length: int = 80) -> str:
     return slug[:max_length].strip("-") or "session"
 
 
-def store_original(settings: Settings, src: Path, sha256: str, original_name: str) -> Path:
-    """Copy src into the media store (once per hash) and return its path."""
+def store_original(
+    settings: Settings, src: Path, sha256: str, original_name: str, move: bool = False
+) -> Path:
+    """Put src into the media store (once per hash) and return its path.
+
+    With move=True (a finished upload the archive owns) the file is renamed into
+    place rather than copied, so a 4 GB recording is not written twice.
+    """
     folder = recording_dir(settings, sha256)
     folder.mkdir(parents=True, exist_ok=True)
     suffix = Path(safe_name(original_name)).suffix.lower()[:10]
     target = folder / f"original{suffix}"
     if target.exists() and target.stat().st_size == src.stat().st_size:
         return target
+    if move:
+        try:
+            os.replace(src, target)
+            return target
+        except OSError:
+            pass  # another file system: fall back to a copy
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".original-", suffix=".part")
     os.close(fd)
     try:

@@ -355,3 +355,20 @@ def test_language_is_the_sessions_unless_given_and_a_draft_detects_it(
     assert job.steps_done["transcribe"]["language"] == "en"
     with seeded_catalogue.session() as db:
         assert db.get(Session, job.session_id).language == "en"  # the draft learnt it
+
+
+def test_an_upload_the_archive_owns_is_moved_into_the_store_not_copied(
+    seeded_catalogue: Catalogue, settings: Settings, h264_video: Path, tmp_path: Path
+) -> None:
+    received = tmp_path / "received.mp4"
+    received.write_bytes(h264_video.read_bytes())
+    source_hash = _sha256(received)
+    job_id = create_ingest_job(
+        seeded_catalogue, settings, received, session_slug=SESSION4, consume=True
+    )
+    with seeded_catalogue.session() as db:
+        stored = settings.home / db.get(Job, job_id).recording.original_path
+    assert not received.exists() and _sha256(stored) == source_hash
+    # An archivist's own file, by contrast, stays where it was.
+    create_ingest_job(seeded_catalogue, settings, h264_video, session_slug=SESSION4, force=True)
+    assert h264_video.exists()
