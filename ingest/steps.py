@@ -21,7 +21,7 @@ from ingest.catalogue.transcripts import store_transcript
 from ingest.chunking import plan_chunks
 from ingest.cleaning import clean_segments
 from ingest.config import Settings
-from ingest.contracts import TranscribedSegment, Word
+from ingest.contracts import ProbeResult, TranscribedSegment, Word
 from ingest.speakers import attribute_speakers, programme_turns
 from ingest.storage import recording_dir, relative_to_home, write_json_atomic, write_text_atomic
 from ingest.transcribe import Transcriber
@@ -54,10 +54,16 @@ class RunContext:
     def original(self) -> Path:
         return self.settings.home / self.recording().original_path
 
+    def probe_original(self) -> ProbeResult:
+        """Probe the original once per run; later steps reuse the result."""
+        if "probe" not in self.memo:
+            self.memo["probe"] = media.probe(self.original())
+        return self.memo["probe"]
+
 
 def step_probe(ctx: RunContext) -> dict:
     """Probe the stored original again (it may have been replaced on disk)."""
-    info = media.probe(ctx.original())
+    info = ctx.probe_original()
     with ctx.catalogue.session() as db:
         recording = db.get(Recording, ctx.recording_id)
         recording.duration_ms = info.duration_ms
@@ -76,9 +82,8 @@ def step_audio(ctx: RunContext) -> dict:
 def step_playable(ctx: RunContext) -> dict:
     """Make a browser-playable derivative when the original is not."""
     original = ctx.original()
-    info = media.probe(original)
     folder = recording_dir(ctx.settings, ctx.recording().sha256)
-    playable = media.make_playable(original, folder, info, ctx.ffmpeg)
+    playable = media.make_playable(original, folder, ctx.probe_original(), ctx.ffmpeg)
     with ctx.catalogue.session() as db:
         db.get(Recording, ctx.recording_id).playable_path = relative_to_home(ctx.settings, playable)
     return {"path": relative_to_home(ctx.settings, playable), "derived": playable != original}
@@ -86,10 +91,10 @@ def step_playable(ctx: RunContext) -> dict:
 
 def step_poster(ctx: RunContext) -> dict:
     """Grab a poster frame for video recordings."""
-    original = ctx.original()
-    info = media.probe(original)
     folder = recording_dir(ctx.settings, ctx.recording().sha256)
-    poster = media.make_poster(original, folder / "poster.jpg", info, ctx.ffmpeg)
+    poster = media.make_poster(
+        ctx.original(), folder / "poster.jpg", ctx.probe_original(), ctx.ffmpeg
+    )
     relative = relative_to_home(ctx.settings, poster) if poster else None
     with ctx.catalogue.session() as db:
         db.get(Recording, ctx.recording_id).poster_path = relative

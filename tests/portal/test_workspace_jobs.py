@@ -1,0 +1,345 @@
+"""Jobs: the queue, the jobs page, failures and retries, a worker killed mid-job."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from sqlalchemy import select
+
+from ingest.catalogue import open_catalogue
+from ingest.catalogue.queries import current_transcript, get_session
+from ingest.catalogue.schema import Job, Segment, Transcript, Upload
+from ingest.errors import ConfigError, TranscriptionError
+from ingest.pipeline import create_ingest_job
+from portal.queue import configure_queue, huey, queue_path
+from portal.tasks import enqueue_job, run_ingest
+from tests.portal.builders import REPO, SLUG
+from tests.portal.workspace_fixtures import *  # noqa: F403
+from tests.portal.workspace_fixtures import HEARD, heard_segments, start_worker, token
+from tests.support import media_factory
+from tests.support.fake_transcriber import ScriptedTranscriber
+
+
+def _wait_for(predicate, timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+def _job(catalogue, job_id: int) -> Job:
+    with catalogue.session() as db:
+        return db.get(Job, job_id)
+
+
+def test_worker_killed_mid_job_is_retried_without_duplicates(fresh_archive, tmp_path):
+    settings = fresh_archive.settings
+    catalogue = open_catalogue(settings)
+    talk = media_factory.tone_video(tmp_path / "talk.mp4", seconds=3, size="160x120")
+    job_id = create_ingest_job(catalogue, settings, talk, session_slug=SLUG)
+    configure_queue(settings)
+    run_ingest(job_id)
+    assert queue_path(settings).is_file()  # the queue survives restarts: it is a file
+    first = start_worker(tmp_path, settings.home, "stuck", "worker1.log")
+    try:
+        _wait_for(lambda: (tmp_path / "marker").exists(), 90, "the first worker to transcribe")
+        assert _job(catalogue, job_id).state == "running"
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+        assert _job(catalogue, job_id).state == "running"  # nobody told the catalogue
+    finally:
+        first.kill()
+    second = start_worker(tmp_path, settings.home, "normal", "worker2.log")
+    try:
+        _wait_for(
+            lambda: _job(catalogue, job_id).state in ("done", "failed"),
+            90,
+            "the second worker to finish the job",
+        )
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(20)
+    job = _job(catalogue, job_id)
+    assert job.state == "done", (tmp_path / "worker2.log").read_text()
+    assert job.attempts == 2 and job.params["interrupted"] == 1
+    with catalogue.session() as db:
+        versions = list(
+            db.scalars(
+                select(Transcript)
+                .where(Transcript.session.has(slug=SLUG))
+                .order_by(Transcript.version)
+            )
+        )
+        assert [v.version for v in versions] == [1, 2]  # exactly one new version
+        texts = [
+            s.text
+            for s in db.scalars(
+                select(Segment)
+                .where(Segment.transcript_id == versions[-1].id)
+                .order_by(Segment.position)
+            )
+        ]
+    assert texts == [text for _, _, text in HEARD]
+    catalogue.dispose()
+
+
+def test_failure_is_explained_and_retry_completes_the_job(
+    ws_app, archivist, transcriber_box, tmp_path
+):
+    transcriber_box["transcriber"] = ScriptedTranscriber(
+        [], fail_with=TranscriptionError("the recogniser ran out of memory")
+    )
+    csrf = token(archivist)
+    retranscribe = archivist.post(
+        f"/workspace/sessions/{SLUG}/retranscribe",
+        data={"model": "small", "language": "en", "csrf_token": csrf},
+    )
+    assert retranscribe.status_code == 302
+    page = archivist.get("/workspace/jobs").get_data(as_text=True)
+    assert "the recogniser ran out of memory" in page
+    assert "transcribing" in page or "transcription" in page
+    catalogue = ws_app.extensions["archive"].catalogue
+    with catalogue.session() as db:
+        job = db.scalar(select(Job).order_by(Job.id.desc()))
+        assert (job.state, job.step) == ("failed", "transcribe")
+    assert f"/workspace/jobs/{job.id}/retry" in page
+    good = ScriptedTranscriber(heard_segments(), language="en")
+    transcriber_box["transcriber"] = good
+    archivist.post(f"/workspace/jobs/{job.id}/retry", data={"csrf_token": csrf})
+    assert _job(catalogue, job.id).state == "done"
+    assert good.calls[-1].language == "en" and _job(catalogue, job.id).params["model"] == "small"
+    with catalogue.session() as db:
+        transcript = current_transcript(db, get_session(db, SLUG))
+        assert transcript.version == 2 and transcript.language == "en"
+
+
+def test_jobs_page_shows_step_percentage_and_time_left(ws_app, archivist):
+    catalogue = ws_app.extensions["archive"].catalogue
+    with catalogue.session() as db:
+        session = get_session(db, SLUG)
+        db.add(
+            Job(
+                kind="ingest",
+                session_id=session.id,
+                state="running",
+                step="transcribe",
+                progress=0.42,
+                eta_s=125.0,
+            )
+        )
+    for url in ("/workspace/jobs", "/workspace/jobs?rows=1"):
+        page = archivist.get(url).get_data(as_text=True)
+        assert 'value="42"' in page and "2:05" in page and session.title in page
+    feed = archivist.get("/workspace/jobs.json").get_json()["jobs"][0]
+    assert (feed["percent"], feed["eta_s"], feed["step"]) == (42, 125, "transcribe")
+
+
+def test_cli_ingest_queue_leaves_the_job_for_the_worker(fresh_archive, tmp_path):
+    from click.testing import CliRunner
+
+    from portal.cli import main
+
+    talk = media_factory.tone_video(tmp_path / "cli.mp4", seconds=2, size="160x120")
+    result = CliRunner().invoke(
+        main,
+        [
+            "--home",
+            str(fresh_archive.settings.home),
+            "ingest",
+            str(talk),
+            "--session",
+            SLUG,
+            "--queue",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    configure_queue(fresh_archive.settings)
+    pending = [t for t in huey.pending() if type(t).__name__ == "run_ingest"]
+    assert len(pending) == 1
+    catalogue = open_catalogue(fresh_archive.settings)
+    assert _job(catalogue, pending[0].args[0]).state == "queued"
+    huey.flush()
+    catalogue.dispose()
+
+
+def test_redis_url_selects_the_redis_queue(fresh_archive):
+    from dataclasses import replace
+
+    settings = replace(fresh_archive.settings, redis_url="redis://:secret@queue.example:6379/0")
+    try:
+        import redis  # noqa: F401
+    except ImportError:
+        with pytest.raises(ConfigError, match="redis"):
+            configure_queue(settings)
+        return
+    queue = configure_queue(settings)
+    assert type(queue.storage).__name__ == "RedisStorage"
+    assert queue.storage.pool.connection_kwargs["host"] == "queue.example"
+
+
+def test_archive_worker_command_processes_a_queued_import(fresh_archive, tmp_path):
+    settings = fresh_archive.settings
+    talk = media_factory.tone_video(tmp_path / "import.mp4", seconds=2, size="160x120")
+    vtt = tmp_path / "import.vtt"
+    vtt.write_text("WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nUn sous-titre importé.\n")
+    catalogue = open_catalogue(settings)
+    job_id = create_ingest_job(catalogue, settings, talk, session_slug=SLUG, transcript_file=vtt)
+    enqueue_job(settings, job_id)
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from portal.cli import main; main()",
+            "--home",
+            str(settings.home),
+            "worker",
+            "--stale-after",
+            "30",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _wait_for(
+            lambda: _job(catalogue, job_id).state in ("done", "failed"),
+            60,
+            "`archive worker` to process the job",
+        )
+    finally:
+        worker.send_signal(signal.SIGINT)  # graceful: finish the task in hand, then stop
+        output, _ = worker.communicate(timeout=30)
+    assert _job(catalogue, job_id).state == "done", output
+    assert f"queue: SQLite at {settings.home / 'queue.sqlite3'}" in output
+    with catalogue.session() as db:
+        assert current_transcript(db, get_session(db, SLUG)).segments[0].text == (
+            "Un sous-titre importé."
+        )
+    catalogue.dispose()
+
+
+def test_silent_running_job_is_taken_over_but_a_live_one_is_not(fresh_archive):
+    from datetime import UTC, datetime, timedelta
+
+    from portal.tasks import MAX_INTERRUPTIONS, claim, worker_identity
+
+    catalogue = open_catalogue(fresh_archive.settings)
+    with catalogue.session() as db:
+        session = get_session(db, SLUG)
+        job = Job(
+            kind="ingest",
+            session_id=session.id,
+            state="running",
+            params={"worker": "another-machine:4242"},
+        )
+        db.add(job)
+        db.flush()
+        job_id = job.id
+    assert not claim(catalogue, Job, job_id, 120, ("queued",))  # its heartbeat is fresh
+
+    def go_silent(minutes: int) -> None:
+        with catalogue.session() as db:
+            db.get(Job, job_id).updated_at = datetime.now(UTC) - timedelta(minutes=minutes)
+
+    go_silent(5)
+    assert claim(catalogue, Job, job_id, 120, ("queued",))
+    taken = _job(catalogue, job_id)
+    assert taken.params["worker"] == worker_identity() and taken.params["interrupted"] == 1
+    assert not claim(catalogue, Job, job_id, 120, ("queued",))  # ours now, and alive
+    for _ in range(MAX_INTERRUPTIONS):
+        go_silent(5)
+        claim(catalogue, Job, job_id, 120, ("queued",))
+    failed = _job(catalogue, job_id)
+    assert failed.state == "failed" and "worker stopped" in failed.error
+    catalogue.dispose()
+
+
+def test_abandoned_uploads_are_deleted_after_a_while(fresh_archive):
+    from datetime import UTC, datetime, timedelta
+
+    from portal.tasks import sweep_uploads
+    from portal.uploads import UploadPolicy, create_upload, part_path
+
+    settings = fresh_archive.settings
+    catalogue = open_catalogue(settings)
+    with catalogue.session() as db:
+        session = get_session(db, SLUG)
+        old = create_upload(
+            db,
+            settings,
+            UploadPolicy(),
+            filename="old.mp4",
+            size_bytes=9,
+            session=session,
+            username="ada",
+        )
+        recent = create_upload(
+            db,
+            settings,
+            UploadPolicy(),
+            filename="new.mp4",
+            size_bytes=9,
+            session=session,
+            username="ada",
+        )
+        old_id, recent_id = old.id, recent.id
+    with catalogue.session() as db:
+        db.get(Upload, old_id).updated_at = datetime.now(UTC) - timedelta(days=8)
+    assert sweep_uploads(catalogue, settings, abandon_after_s=7 * 24 * 3600) == [old_id]
+    assert not part_path(settings, old_id).exists() and part_path(settings, recent_id).exists()
+    with catalogue.session() as db:
+        assert db.get(Upload, old_id).state == "rejected"
+        assert db.get(Upload, recent_id).state == "uploading"
+    catalogue.dispose()
+
+
+@pytest.mark.skipif(
+    not os.environ.get("ARCHIVE_TEST_REDIS_URL"),
+    reason='no Redis server: run `eval "$(scripts/start-services.sh)"` (CI does)',
+)
+def test_a_worker_in_another_process_takes_jobs_from_a_real_redis_queue(
+    fresh_archive, tmp_path, monkeypatch
+):
+    from dataclasses import replace
+
+    redis_url = os.environ["ARCHIVE_TEST_REDIS_URL"]
+    settings = replace(fresh_archive.settings, redis_url=redis_url)
+    talk = media_factory.tone_video(tmp_path / "redis.mp4", seconds=2, size="160x120")
+    vtt = tmp_path / "redis.vtt"
+    vtt.write_text("WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nPassé par Redis.\n")
+    catalogue = open_catalogue(settings)
+    job_id = create_ingest_job(catalogue, settings, talk, session_slug=SLUG, transcript_file=vtt)
+    queue = configure_queue(settings)
+    queue.flush()  # a clean queue: the server may be shared with earlier runs
+    enqueue_job(settings, job_id)
+    assert queue.pending_count() == 1  # the job waits in Redis, not in this process
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    worker = subprocess.Popen(
+        [sys.executable, "-c", "from portal.cli import main; main()",
+         "--home", str(settings.home), "worker", "--stale-after", "30"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        _wait_for(
+            lambda: _job(catalogue, job_id).state in ("done", "failed"),
+            60,
+            "the worker to take the job from Redis",
+        )
+    finally:
+        worker.send_signal(signal.SIGINT)
+        output, _ = worker.communicate(timeout=30)
+        queue.flush()
+    assert _job(catalogue, job_id).state == "done", output
+    assert "queue: Redis at" in output
+    with catalogue.session() as db:
+        assert current_transcript(db, get_session(db, SLUG)).segments[0].text == (
+            "Passé par Redis."
+        )
+    catalogue.dispose()
