@@ -1,0 +1,142 @@
+"""The JSON API: the same services as the HTML pages, one error shape.
+
+Errors are {"error": {"status", "message"}}; unknown slugs give 404 and bad
+parameters are clamped or ignored, never a 500.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from portal.errors import api_error
+from portal.extensions import archive, get_db
+from portal.services import plain
+from portal.services import sessions as session_service
+from portal.services.citation import cite as make_citation
+from portal.services.params import int_param
+from portal.services.people import speaker_view
+from portal.services.search import SearchUnavailable, read_form, run_search
+from portal.services.transcript import TranscriptView, load_transcript
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+MAX_API_PAGE_SIZE = 100
+
+
+@bp.get("/sessions")
+def sessions():
+    """List published sessions, newest first."""
+    summaries = session_service.latest_sessions(get_db())
+    return jsonify({"sessions": plain(summaries), "total": len(summaries)})
+
+
+@bp.get("/sessions/<slug>")
+def session(slug: str):
+    """Return a session's metadata, programme, speakers and segments (latest or ?v=)."""
+    db = get_db()
+    found = session_service.find_session(db, slug)
+    if found is None:
+        return api_error(404, f"no published session '{slug}'")
+    detail = session_service.session_detail(db, found)
+    version = int_param(request.args.get("v"), minimum=1)
+    transcript = load_transcript(
+        db, found, {p.slug: p for p in detail.people}, detail.programme, version=version
+    )
+    if version and transcript is None and detail.transcript_version:
+        return api_error(404, f"session '{slug}' has no transcript version {version}")
+    body = {
+        **plain(detail.summary),
+        "description": detail.description,
+        "programme": plain(detail.programme),
+        "speakers": plain(detail.people),
+        "media": plain(detail.media),
+        "transcript": _transcript_meta(transcript),
+        "segments": _segments(transcript),
+    }
+    return jsonify(body)
+
+
+def _transcript_meta(view: TranscriptView | None) -> dict | None:
+    if view is None:
+        return None
+    return {
+        "version": view.version,
+        "latest_version": view.latest_version,
+        "language": view.language,
+        "source": view.source,
+        "model": view.model,
+        "created_at": plain(view.created_at),
+    }
+
+
+def _segments(view: TranscriptView | None) -> list[dict]:
+    if view is None:
+        return []
+    out = []
+    for turn in view.turns:
+        for line in turn.lines:
+            out.append(
+                {
+                    "start": round(line.start_ms / 1000, 3),
+                    "end": round(line.end_ms / 1000, 3),
+                    "start_ms": line.start_ms,
+                    "end_ms": line.end_ms,
+                    "text": line.text,
+                    "speaker": turn.speaker.slug if turn.speaker else line.speaker_slug,
+                    "speaker_name": turn.speaker.name if turn.speaker else None,
+                    "affiliation": turn.speaker.affiliation if turn.speaker else None,
+                    "words": line.words,
+                }
+            )
+    return out
+
+
+@bp.get("/speakers/<slug>")
+def speaker(slug: str):
+    """Return a speaker, their affiliations over time, sessions and talks."""
+    view = speaker_view(get_db(), slug)
+    if view is None:
+        return api_error(404, f"no speaker '{slug}' in published sessions")
+    return jsonify(plain(view))
+
+
+@bp.get("/search")
+def search():
+    """Search: ?q=&speaker=&session=&series=&org=&year=&sort=&page=&page_size=&group=."""
+    form = read_form(request.args, current_app.config["ARCHIVE_MAX_QUERY_CHARS"])
+    page_size = int_param(
+        request.args.get("page_size"), default=20, minimum=1, maximum=MAX_API_PAGE_SIZE
+    )
+    group = request.args.get("group", "").lower() in ("1", "true", "yes")
+    state = archive()
+    try:
+        results = run_search(
+            state.searcher,
+            state.settings.index_dir,
+            form,
+            page_size=page_size,
+            group_by_session=group,
+            with_facets=True,
+        )
+    except SearchUnavailable:
+        return api_error(503, "search is unavailable right now; try again shortly")
+    body = results.as_dict()
+    body["query"] = {
+        "q": form.q,
+        **form.filters,
+        "sort": form.sort,
+        "page": form.page,
+        "truncated": form.truncated,
+    }
+    return jsonify(body)
+
+
+@bp.get("/cite/<slug>/<int:version>/<int:start_ms>-<int:end_ms>")
+def cite(slug: str, version: int, start_ms: int, end_ms: int):
+    """Return the citation of a passage of one transcript version."""
+    if end_ms <= start_ms:
+        return api_error(400, "the end of a quotation must come after its start")
+    citation = make_citation(get_db(), slug, version, start_ms, end_ms)
+    if citation is None:
+        return api_error(404, f"no transcript version {version} of a published session '{slug}'")
+    return jsonify({**plain(citation), "corrected": citation.corrected})

@@ -1,0 +1,72 @@
+"""Extension objects and the per-request catalogue session.
+
+Nothing here is bound to an app at import time: `create_app` calls `init_app`.
+The archive's shared state (settings, catalogue, searcher) lives in
+`app.extensions["archive"]` so that blueprints of any audience reach it the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g
+from flask_babel import Babel
+from sqlalchemy.orm import Session as OrmSession
+
+from index.errors import SearchIndexError
+from index.search import Searcher
+from ingest.catalogue import Catalogue, open_catalogue
+from ingest.config import Settings
+
+babel = Babel()
+
+
+@dataclass
+class Archive:
+    """What every blueprint needs: the settings, the open catalogue and a warm searcher."""
+
+    settings: Settings
+    catalogue: Catalogue
+    searcher: Searcher | None  # None when the index could not be opened
+
+
+def init_archive(app: Flask, settings: Settings) -> Archive:
+    """Open the catalogue and the searcher once per app and register the DB teardown."""
+    archive = Archive(
+        settings=settings, catalogue=open_catalogue(settings), searcher=_open_searcher(settings)
+    )
+    app.extensions["archive"] = archive
+    app.teardown_appcontext(close_db)
+    return archive
+
+
+def _open_searcher(settings: Settings) -> Searcher | None:
+    # A corrupt index must not keep the portal from serving pages: searches then
+    # answer "search unavailable" (and a reindex repairs it).
+    try:
+        return Searcher(settings.index_dir)
+    except SearchIndexError:
+        return None
+
+
+def archive() -> Archive:
+    """Return the current app's archive state."""
+    return current_app.extensions["archive"]
+
+
+def get_db() -> OrmSession:
+    """Return this request's ORM session, opened on first use and closed at teardown.
+
+    Public pages only read; a view that writes commits explicitly (teardown rolls
+    back whatever was left uncommitted).
+    """
+    if "db" not in g:
+        g.db = archive().catalogue.sessionmaker()
+    return g.db
+
+
+def close_db(_exc: BaseException | None = None) -> None:
+    """Close the request's ORM session, if one was opened."""
+    db = g.pop("db", None)
+    if db is not None:
+        db.close()

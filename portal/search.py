@@ -1,0 +1,40 @@
+"""The search page: query box, facets as filters, hits grouped by session."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+
+from portal.extensions import archive
+from portal.services.search import FILTERS, SearchUnavailable, read_form, run_search
+
+bp = Blueprint("search", __name__)
+
+FACET_ORDER = ("speaker", "org", "series", "year")
+
+
+@bp.get("/search")
+def page():
+    """Search the transcripts of published sessions."""
+    form = read_form(request.args, current_app.config["ARCHIVE_MAX_QUERY_CHARS"])
+    results, unavailable = None, False
+    if not form.empty:
+        state = archive()
+        try:
+            results = run_search(
+                state.searcher,
+                state.settings.index_dir,
+                form,
+                page_size=current_app.config["ARCHIVE_PAGE_SIZE"] // 2,
+                group_by_session=True,
+                with_facets=True,
+            )
+        except SearchUnavailable:
+            unavailable = True
+    return render_template(
+        "search/page.html",
+        form=form,
+        results=results,
+        unavailable=unavailable,
+        facet_order=FACET_ORDER,
+        filters=FILTERS,
+    )

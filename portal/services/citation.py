@@ -1,0 +1,317 @@
+"""Quote and cite: the words said between two instants of one transcript version.
+
+A citation pins the transcript version it quotes, so it can always be reproduced;
+when a later correction exists, the current wording is returned beside it.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from flask import url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import selectinload
+
+from ingest.catalogue import queries
+from ingest.catalogue.schema import Person, Segment, Session, Transcript
+from portal.services.sessions import PersonRef, people_of, person_ref
+from portal.templating import clock
+
+MAX_QUOTE_CHARS = 1500  # a citation quotes a passage, not a whole talk
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A quoted passage with its permalinks and its citation in three formats."""
+
+    session: str
+    session_title: str
+    series_title: str | None
+    date: date | None
+    version: int
+    latest_version: int
+    start_ms: int
+    end_ms: int
+    quote: str
+    current_quote: str  # the same instants in the latest version
+    speakers: tuple[PersonRef, ...]
+    permalink: str
+    clip_url: str
+    cite_url: str
+    text: str
+    bibtex: str
+    csl_json: dict
+
+    @property
+    def corrected(self) -> bool:
+        return self.version < self.latest_version and self.quote != self.current_quote
+
+
+def cite(db: OrmSession, slug: str, version: int, start_ms: int, end_ms: int) -> Citation | None:
+    """Return the citation of [start_ms, end_ms) in a published session's version, or None."""
+    session = queries.get_session(db, slug)
+    if session is None or end_ms < start_ms:
+        return None
+    transcript = queries.transcript_version(db, session, version)
+    latest = queries.current_transcript(db, session)
+    if transcript is None or latest is None:
+        return None
+    quote, speaker_slugs = quote_between(db, transcript, start_ms, end_ms)
+    current = (
+        quote if latest.id == transcript.id else quote_between(db, latest, start_ms, end_ms)[0]
+    )
+    people = people_of(session)
+    for person in db.scalars(
+        select(Person).where(Person.slug.in_(set(speaker_slugs) - set(people)))
+    ):
+        people[person.slug] = person_ref(person)
+    speakers = tuple(people[s] for s in speaker_slugs if s in people)
+    start_s, end_s = seconds_text(start_ms), seconds_text(end_ms)
+    permalink = url_for("sessions.show", slug=slug, t=start_s, v=version, _external=True)
+    clip_url = url_for("sessions.show", slug=slug, t=start_s, end=end_s, v=version, _external=True)
+    fields = dict(
+        session=slug,
+        session_title=session.title,
+        series_title=session.series.title if session.series else None,
+        date=session.date,
+        version=version,
+        latest_version=latest.version,
+        start_ms=start_ms,
+        end_ms=end_ms,
+        quote=quote,
+        current_quote=current,
+        speakers=speakers,
+        permalink=permalink,
+        clip_url=clip_url,
+        cite_url=url_for(
+            "cite.show",
+            slug=slug,
+            version=version,
+            start_ms=start_ms,
+            end_ms=end_ms,
+            _external=True,
+        ),
+    )
+    return Citation(
+        **fields,
+        text=_plain(session, fields),
+        bibtex=_bibtex(session, fields),
+        csl_json=_csl(session, fields),
+    )
+
+
+def seconds_text(ms: int) -> str:
+    """Write ms as seconds for a ?t= link, keeping tenths only when needed ("24", "24.1")."""
+    tenths = round(ms / 100)
+    return str(tenths // 10) if tenths % 10 == 0 else f"{tenths / 10:.1f}"
+
+
+def quote_between(
+    db: OrmSession, transcript: Transcript, start_ms: int, end_ms: int
+) -> tuple[str, list[str]]:
+    """Return the words starting in [start_ms, end_ms) and the slugs of who said them."""
+    pieces, speakers = [], []
+    for segment in _segments_between(db, transcript, start_ms, end_ms):
+        piece = _piece(segment.text, segment.words or [], start_ms, end_ms)
+        if piece:
+            pieces.append(piece)
+            slug = segment.speaker.slug if segment.speaker else None
+            if slug and slug not in speakers:
+                speakers.append(slug)
+    quote = " ".join(" ".join(pieces).split())
+    if len(quote) > MAX_QUOTE_CHARS:
+        quote = quote[:MAX_QUOTE_CHARS].rsplit(" ", 1)[0] + " […]"
+    return quote, speakers
+
+
+def _segments_between(
+    db: OrmSession, transcript: Transcript, start_ms: int, end_ms: int
+) -> list[Segment]:
+    """Return the transcript's segments overlapping [start_ms, end_ms), in order."""
+    return list(
+        db.scalars(
+            select(Segment)
+            .where(
+                Segment.transcript_id == transcript.id,
+                Segment.end_ms > start_ms,
+                Segment.start_ms < end_ms,
+            )
+            .order_by(Segment.position)
+            .options(selectinload(Segment.speaker))
+        )
+    )
+
+
+def _piece(text: str, words: list, start_ms: int, end_ms: int) -> str:
+    """Slice the segment text from the first to the last word starting inside the range."""
+    offsets, cursor = [], 0
+    for word in words:
+        token = str(word[2]).strip()
+        found = text.find(token, cursor) if token else -1
+        if found >= 0:
+            offsets.append((found, int(word[0])))
+            cursor = found + len(token)
+    if not offsets:  # no word timings: the whole segment stands for its time span
+        return text
+    inside = [i for i, (_, ms) in enumerate(offsets) if start_ms <= ms < end_ms]
+    if not inside:
+        return ""
+    first, last = inside[0], inside[-1]
+    begin = 0 if first == 0 else offsets[first][0]
+    stop = offsets[last + 1][0] if last + 1 < len(offsets) else len(text)
+    return text[begin:stop].strip()
+
+
+def _span(fields: dict) -> str:
+    return f"{clock(fields['start_ms'])}–{clock(fields['end_ms'])}"
+
+
+def _plain(session: Session, fields: dict) -> str:
+    """Chicago-like note: who, “what”, in “session”, series, date, at time, version. URL."""
+    parts = []
+    names = [f"{p.name} ({p.affiliation})" if p.affiliation else p.name for p in fields["speakers"]]
+    if names:
+        parts.append(_(" and ").join(names))
+    if fields["quote"]:
+        parts.append(_("“%(quote)s”", quote=fields["quote"]))
+    parts.append(_("in “%(title)s”", title=session.title))
+    if fields["series_title"]:
+        parts.append(fields["series_title"])
+    if session.date:
+        parts.append(format_date(session.date, "long"))
+    parts.append(_("at %(time)s", time=_span(fields)))
+    parts.append(_("transcript version %(version)s", version=fields["version"]))
+    return ", ".join(parts) + ". " + fields["permalink"]
+
+
+def _split_name(name: str) -> tuple[str, str]:
+    """Return (given, family); lowercase particles start the family name ("de La Fontaine")."""
+    tokens = name.split()
+    if len(tokens) < 2:
+        return "", name
+    for index, token in enumerate(tokens[1:], start=1):
+        if token[0].islower():
+            return " ".join(tokens[:index]), " ".join(tokens[index:])
+    return " ".join(tokens[:-1]), tokens[-1]
+
+
+def _ascii(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "".join(c for c in folded.lower() if c.isalnum())
+
+
+def _bib_escape(text: str) -> str:
+    for char in "\\{}":
+        text = text.replace(char, " ")
+    for char in "&%$#_":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def _bibtex(session: Session, fields: dict) -> str:
+    """Return a BibTeX @misc entry of the quoted passage."""
+    authors = [_split_name(p.name) for p in fields["speakers"]]
+    year = str(session.date.year) if session.date else ""
+    first_word = next((w for w in session.title.split() if len(_ascii(w)) > 3), "session")
+    key = (_ascii(authors[0][1]) if authors else "seminaire") + year + _ascii(first_word)
+    lines = [f"@misc{{{key},"]
+    if authors:
+        joined = " and ".join(f"{family}, {given}".strip(", ") for given, family in authors)
+        lines.append(f"  author = {{{_bib_escape(joined)}}},")
+    lines.append(f"  title = {{{{{_bib_escape(session.title)}}}}},")
+    if fields["series_title"]:
+        lines.append(f"  howpublished = {{{_bib_escape(fields['series_title'])}}},")
+    if session.date:
+        lines.append(f"  year = {{{year}}},")
+        lines.append(f"  date = {{{session.date.isoformat()}}},")
+    note = f"{_span(fields)}, transcript version {fields['version']}"
+    if fields["quote"]:
+        note += f": ``{fields['quote']}''"
+    lines.append(f"  note = {{{_bib_escape(note)}}},")
+    lines.append(f"  url = {{{fields['permalink']}}},")
+    lines.append(f"  urldate = {{{date.today().isoformat()}}}")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _csl(session: Session, fields: dict) -> dict:
+    """Return a CSL-JSON item (type "speech") of the quoted passage."""
+    item: dict = {
+        "id": f"{fields['session']}-v{fields['version']}-{fields['start_ms']}",
+        "type": "speech",
+        "title": session.title,
+        "author": [
+            dict(zip(("given", "family"), _split_name(p.name), strict=True))
+            for p in fields["speakers"]
+        ],
+        "language": session.language or "fr",
+        "genre": "Seminar recording",
+        "URL": fields["permalink"],
+        "accessed": {"date-parts": [[*date.today().timetuple()[:3]]]},
+        "note": f"{_span(fields)}, transcript version {fields['version']}",
+    }
+    if fields["quote"]:
+        item["abstract"] = fields["quote"]
+    if fields["series_title"]:
+        item["container-title"] = fields["series_title"]
+        item["event-title"] = fields["series_title"]
+    if session.date:
+        item["issued"] = {"date-parts": [[*session.date.timetuple()[:3]]]}
+    if session.place:
+        item["event-place"] = session.place
+    return item
+
+
+def csl_text(citation: Citation) -> str:
+    """Return the CSL-JSON array of one citation, pretty-printed."""
+    return json.dumps([citation.csl_json], ensure_ascii=False, indent=2)
+
+
+@dataclass(frozen=True)
+class PinnedPassage:
+    """What a permalink quoted in its version, and what the current version says there."""
+
+    version: int
+    latest_version: int
+    quote: str
+    current_quote: str
+
+    @property
+    def corrected(self) -> bool:
+        return self.version < self.latest_version and self.quote != self.current_quote
+
+
+def pinned_passage(
+    db: OrmSession, session: Session, version: int, start_ms: int, end_ms: int | None
+) -> PinnedPassage | None:
+    """Return the passage a permalink pinned (the line at start_ms when no end is given)."""
+    pinned = queries.transcript_version(db, session, version)
+    latest = queries.current_transcript(db, session)
+    if pinned is None or latest is None:
+        return None
+
+    def passage(transcript: Transcript) -> str:
+        if end_ms is not None and end_ms > start_ms:
+            return quote_between(db, transcript, start_ms, end_ms)[0]
+        # The line being spoken at start_ms: the last one started by then, as on the page.
+        return (
+            db.scalar(
+                select(Segment.text)
+                .where(Segment.transcript_id == transcript.id, Segment.start_ms <= start_ms)
+                .order_by(Segment.position.desc())
+                .limit(1)
+            )
+            or ""
+        )
+
+    quote = passage(pinned)
+    current = quote if pinned.id == latest.id else passage(latest)
+    return PinnedPassage(
+        version=version, latest_version=latest.version, quote=quote, current_quote=current
+    )

@@ -1,0 +1,263 @@
+"""Sessions and series as viewers see them: published only, with programme, people and media."""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from flask import url_for
+from sqlalchemy.orm import Session as OrmSession
+
+from ingest.catalogue import queries
+from ingest.catalogue.schema import Recording, Series, Session
+from ingest.contracts import ProbeResult, StreamInfo
+from ingest.media_probe import is_browser_playable
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    """A person as shown beside a session: with the affiliation they had then."""
+
+    slug: str
+    name: str
+    affiliation: str = ""
+    roles: tuple[str, ...] = ()
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class ProgrammeEntry:
+    """A programme item; start_ms/end_ms are None when the item was never timed."""
+
+    position: int
+    kind: str
+    title: str
+    description: str
+    start_ms: int | None
+    end_ms: int | None
+    people: tuple[PersonRef, ...]
+
+
+@dataclass(frozen=True)
+class MediaRef:
+    """What the player loads: URL, type, poster, and whether there is a picture."""
+
+    url: str
+    mimetype: str
+    has_video: bool
+    duration_ms: int | None
+    poster_url: str | None = None
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """A session in a list: enough for a card, a feed entry or a sitemap line."""
+
+    slug: str
+    title: str
+    date: date | None
+    language: str
+    place: str
+    series_slug: str | None
+    series_title: str | None
+    duration_ms: int | None
+    url: str
+    updated_at: datetime | None = field(default=None, metadata={"internal": True})
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SessionDetail:
+    """A session page's metadata: summary, programme, people and media (no transcript)."""
+
+    summary: SessionSummary
+    description: str
+    programme: tuple[ProgrammeEntry, ...]
+    people: tuple[PersonRef, ...]
+    media: MediaRef | None
+    transcript_version: int | None
+
+
+@dataclass(frozen=True)
+class SeriesView:
+    """A series with its published sessions in date order (oldest first)."""
+
+    slug: str
+    title: str
+    description: str
+    language: str
+    url: str
+    sessions: tuple[SessionSummary, ...] = ()
+
+
+def summarize(session: Session) -> SessionSummary:
+    """Return the list-view summary of a session."""
+    recording = playable_recording(session)
+    return SessionSummary(
+        slug=session.slug,
+        title=session.title,
+        date=session.date,
+        language=session.language or "fr",
+        place=session.place or "",
+        series_slug=session.series.slug if session.series else None,
+        series_title=session.series.title if session.series else None,
+        duration_ms=recording.duration_ms if recording else None,
+        url=url_for("sessions.show", slug=session.slug),
+        updated_at=session.updated_at,
+        description=session.description or "",
+    )
+
+
+def latest_sessions(db: OrmSession, limit: int | None = None) -> list[SessionSummary]:
+    """Return published sessions, newest first."""
+    sessions = queries.list_sessions(db)
+    return [summarize(s) for s in sessions[:limit]]
+
+
+def find_session(db: OrmSession, slug: str) -> Session | None:
+    """Return the published session with that slug (None for unknown or draft slugs)."""
+    return queries.get_session(db, slug)
+
+
+def session_detail(db: OrmSession, session: Session) -> SessionDetail:
+    """Return a session's metadata: summary, programme, people and media."""
+    recording = playable_recording(session)
+    duration_ms = recording.duration_ms if recording else None
+    return SessionDetail(
+        summary=summarize(session),
+        description=session.description or "",
+        programme=tuple(programme(session, duration_ms)),
+        people=tuple(
+            _person_ref(sp.person, sp.affiliation, sp.roles)
+            for sp in queries.session_people(session)
+        ),
+        media=media_ref(recording) if recording else None,
+        transcript_version=queries.latest_version_number(db, session) or None,
+    )
+
+
+def programme(session: Session, duration_ms: int | None) -> list[ProgrammeEntry]:
+    """Return the programme with each timed item's end (the next timed start, or the end)."""
+    starts = sorted(i.start_ms for i in session.items if i.start_ms is not None)
+    entries = []
+    for item in session.items:
+        end_ms = None
+        if item.start_ms is not None:
+            end_ms = next((s for s in starts if s > item.start_ms), duration_ms)
+        people = tuple(_person_ref(a.person, a.affiliation, (a.role,)) for a in item.appearances)
+        entries.append(
+            ProgrammeEntry(
+                position=item.position,
+                kind=item.kind,
+                title=item.title,
+                description=item.description or "",
+                start_ms=item.start_ms,
+                end_ms=end_ms,
+                people=people,
+            )
+        )
+    return entries
+
+
+def series_view(db: OrmSession, slug: str) -> SeriesView | None:
+    """Return a series and its published sessions oldest first, or None."""
+    series = queries.get_series(db, slug)
+    if series is None:
+        return None
+    sessions = sorted(
+        queries.list_sessions(db, series_slug=slug), key=lambda s: (s.date is None, s.date, s.id)
+    )
+    return _series(series, tuple(summarize(s) for s in sessions))
+
+
+def all_series(db: OrmSession) -> list[SeriesView]:
+    """Return every series that has at least one published session."""
+    views = (series_view(db, s.slug) for s in queries.list_series(db))
+    return [v for v in views if v and v.sessions]
+
+
+def _series(series: Series, sessions: tuple[SessionSummary, ...]) -> SeriesView:
+    return SeriesView(
+        slug=series.slug,
+        title=series.title,
+        description=series.description or "",
+        language=series.language or "fr",
+        url=url_for("browse.series", slug=series.slug),
+        sessions=sessions,
+    )
+
+
+def people_of(session: Session) -> dict[str, PersonRef]:
+    """Map slug to the session's people, with the affiliation each had then."""
+    return {
+        sp.person.slug: _person_ref(sp.person, sp.affiliation, sp.roles)
+        for sp in queries.session_people(session)
+    }
+
+
+def person_ref(person) -> PersonRef:
+    """Return a reference to a person with their latest known affiliation."""
+    return _person_ref(person, person.affiliation or "", ())
+
+
+def _person_ref(person, affiliation: str, roles: tuple[str, ...]) -> PersonRef:
+    return PersonRef(
+        slug=person.slug,
+        name=person.name,
+        affiliation=affiliation or person.affiliation or "",
+        roles=tuple(roles),
+        url=url_for("speakers.show", slug=person.slug),
+    )
+
+
+def playable_recording(session: Session) -> Recording | None:
+    """Return the session's recording that a browser can play (converted copy or original)."""
+    for recording in session.recordings:
+        if playable_file(recording):
+            return recording
+    return None
+
+
+def playable_file(recording: Recording) -> str | None:
+    """Return the home-relative path a browser can play for this recording, or None."""
+    if recording.playable_path:
+        return recording.playable_path
+    streams = tuple(
+        StreamInfo(kind=s.get("kind", ""), codec=s.get("codec", ""))
+        for s in recording.streams or []
+    )
+    probe = ProbeResult(
+        path=Path(recording.original_path),
+        duration_ms=recording.duration_ms or 0,
+        container=recording.container or "",
+        streams=streams,
+    )
+    return recording.original_path if is_browser_playable(probe) else None
+
+
+def media_ref(recording: Recording) -> MediaRef:
+    """Return the player's view of a recording (URLs are content-addressed, hence cacheable)."""
+    path = playable_file(recording) or recording.original_path
+    suffix = Path(path).suffix.lower()
+    mimetype = mimetypes.guess_type(f"x{suffix}")[0] or "application/octet-stream"
+    if not recording.has_video and mimetype.startswith("video/"):
+        mimetype = "audio/" + mimetype.split("/", 1)[1]
+    poster = None
+    if recording.poster_path:
+        poster = url_for(
+            "sessions.media",
+            sha=recording.sha256,
+            kind="poster",
+            ext=Path(recording.poster_path).suffix.lstrip(".") or "jpg",
+        )
+    return MediaRef(
+        url=url_for(
+            "sessions.media", sha=recording.sha256, kind="play", ext=suffix.lstrip(".") or "bin"
+        ),
+        mimetype=mimetype,
+        has_video=recording.has_video,
+        duration_ms=recording.duration_ms,
+        poster_url=poster,
+    )

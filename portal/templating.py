@@ -1,0 +1,57 @@
+"""Jinja filters and globals shared by every template."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Flask, current_app, request, url_for
+from flask_babel import format_date
+
+from ingest.timecodes import format_clock
+
+
+def init_app(app: Flask) -> None:
+    """Register the filters and globals the templates use."""
+    app.add_template_filter(clock)
+    app.add_template_filter(seconds)
+    app.add_template_filter(long_date)
+    app.add_template_global(url_with)
+    app.context_processor(lambda: {"site_name": current_app.config["ARCHIVE_SITE_NAME"]})
+
+
+def clock(ms: int | None, always_hours: bool = False) -> str:
+    """Format ms as h:mm:ss, or m:ss under an hour."""
+    if ms is None:
+        return ""
+    if always_hours:
+        return format_clock(ms)
+    total_s = max(0, int(ms)) // 1000
+    hours, rest = divmod(total_s, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def seconds(ms: int | None) -> int:
+    """Return whole seconds of a time in ms (the unit of ?t= links)."""
+    return max(0, int(ms or 0)) // 1000
+
+
+def long_date(value: date | str | None) -> str:
+    """Format a date (or an ISO date string) in the interface language ("29 janvier 2018")."""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return format_date(value, "long") if value else ""
+
+
+def url_with(**changes: object) -> str:
+    """Return the current URL with some query arguments replaced (None removes one)."""
+    args = request.args.to_dict()
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = str(value)
+    return url_for(request.endpoint or "browse.home", **(request.view_args or {}), **args)

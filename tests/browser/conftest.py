@@ -1,0 +1,73 @@
+"""Browser fixtures: the portal on a real archive, served by a live server, seen by Chromium.
+
+Playwright cannot download its own browsers here: it drives Debian's chromium.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from portal import create_app
+from tests.portal.builders import BuiltArchive, build_archive
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """Launch the system Chromium, sandbox-free (containers), without GPU or network chatter."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--autoplay-policy=no-user-gesture-required",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_archive(tmp_path_factory: pytest.TempPathFactory) -> BuiltArchive:
+    """The seed programme with a 40 s generated recording and its transcript, indexed."""
+    return build_archive(tmp_path_factory.mktemp("browser-archive"))
+
+
+def serve(home: Path) -> Iterator[str]:
+    """Serve the portal of an archive home on a free local port; yield its base URL."""
+    app = create_app({"ARCHIVE_HOME": str(home), "SECRET_KEY": "browser-tests"})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        app.extensions["archive"].catalogue.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(browser_archive: BuiltArchive) -> Iterator[str]:
+    """The portal, live."""
+    yield from serve(browser_archive.settings.home)
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server: str) -> str:
+    """Relative page.goto() calls go to the live portal."""
+    return live_server
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict) -> dict:
+    """French interface, desktop size."""
+    return {**browser_context_args, "locale": "fr-FR", "viewport": {"width": 1366, "height": 860}}
