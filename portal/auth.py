@@ -1,0 +1,299 @@
+"""Sign-in for archivists and admins: password hashing, sessions, roles, CSRF, throttling.
+
+Viewers need no account. Anything behind the workspace answers 404 to anyone
+not signed in, so drafts and uploads stay invisible rather than forbidden.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import func, select
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from ingest.catalogue.schema import User
+
+ROLES = ("archivist", "admin")
+# argon2id with the library's defaults (RFC 9106 second recommendation: 64 MiB, t=3).
+# Tests swap in a cheaper profile; production never does.
+HASHER = PasswordHasher()
+# Verified against unknown user names so that a miss costs as much as a wrong password.
+_DUMMY_HASH = HASHER.hash("not a real password")
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+
+class LoginThrottle:
+    """Count failed sign-ins per (address, user name) and per address in a sliding window.
+
+    In-process on purpose: one portal process is the normal deployment, and a
+    restart forgetting the counts only gives an attacker a few more guesses.
+    """
+
+    def __init__(
+        self, max_failures: int = 5, window_s: float = 900.0, per_address_factor: int = 4
+    ) -> None:
+        self.max_failures, self.window_s = max_failures, window_s
+        self.per_address = max_failures * per_address_factor  # many names from one place
+        self._failures: dict[tuple[str, str], deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def retry_after_s(self, address: str, username: str) -> float:
+        """Return how long this pair must wait before trying again (0: go ahead)."""
+        now = time.monotonic()
+        with self._lock:
+            waits = [
+                self._wait(key, limit, now)
+                for key, limit in (
+                    ((address, username), self.max_failures),
+                    ((address, ""), self.per_address),
+                )
+            ]
+        return max(waits)
+
+    def record_failure(self, address: str, username: str) -> None:
+        """Count one failed attempt against the pair and the address."""
+        now = time.monotonic()
+        with self._lock:
+            for key in ((address, username), (address, "")):
+                self._failures.setdefault(key, deque()).append(now)
+
+    def reset(self, address: str, username: str) -> None:
+        """Forget the pair's failures after a successful sign-in."""
+        with self._lock:
+            self._failures.pop((address, username), None)
+
+    def _wait(self, key: tuple[str, str], limit: int, now: float) -> float:
+        times = self._failures.get(key)
+        if not times:
+            return 0.0
+        while times and now - times[0] > self.window_s:
+            times.popleft()
+        if len(times) < limit:
+            return 0.0
+        return self.window_s - (now - times[-limit])
+
+
+@dataclass(frozen=True)
+class Account(UserMixin):
+    """The signed-in person as the portal needs it, detached from the database."""
+
+    id: int
+    username: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+def hash_password(password: str) -> str:
+    """Return an argon2id hash of password for storage."""
+    return HASHER.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Say whether password matches the stored hash (never raises on a bad hash)."""
+    try:
+        return HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def authenticate(db: Any, username: str, password: str) -> Account | None:
+    """Return the active account with these credentials, or None; upgrade old hashes."""
+    user = db.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+    if user is None or not user.active:
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if not verify_password(user.password_hash, password):
+        return None
+    if HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        db.commit()
+    return Account(user.id, user.username, user.role)
+
+
+def can_see_drafts() -> bool:
+    """Say whether the current visitor may see unpublished sessions (any signed-in account)."""
+    return bool(current_user and current_user.is_authenticated)
+
+
+def require_archivist() -> None:
+    """Abort with 404 unless an archivist or admin is signed in (a blueprint before_request)."""
+    if not can_see_drafts():
+        abort(404)
+
+
+def require_admin() -> None:
+    """Abort with 404 for visitors and 403 for archivists (a blueprint before_request)."""
+    require_archivist()
+    if current_user.role != "admin":
+        abort(403)
+
+
+def archivist_required(view: Callable) -> Callable:
+    """Decorate a view that needs a signed-in archivist or admin (404 otherwise)."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        require_archivist()
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def admin_required(view: Callable) -> Callable:
+    """Decorate a view that only admins may use (404 for visitors, 403 for archivists)."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        require_admin()
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+class LoginForm(FlaskForm):
+    """The sign-in form (its CSRF token comes with FlaskForm)."""
+
+    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=100)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)])
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the sign-in form; sign in, throttled per address and user name."""
+    from portal.extensions import get_db
+
+    form = LoginForm()
+    target = _safe_next(request.values.get("next"))
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(target)
+    error, status = None, 200
+    if form.validate_on_submit():
+        throttle: LoginThrottle = current_app.extensions["login_throttle"]
+        key = (request.remote_addr or "?", form.username.data.strip().lower())
+        wait_s = throttle.retry_after_s(*key)
+        if wait_s:
+            minutes = max(1, round(wait_s / 60))
+            error = _("Too many failed attempts. Try again in %(minutes)d min.", minutes=minutes)
+            status = 429
+        else:
+            account = authenticate(get_db(), form.username.data, form.password.data)
+            if account is None:
+                throttle.record_failure(*key)
+                error, status = _("Wrong user name or password."), 401
+            else:
+                throttle.reset(*key)
+                session.clear()  # a fresh session on sign-in defeats session fixation
+                login_user(account)
+                return redirect(target)
+    elif request.method == "POST":
+        error, status = _("Fill in your user name and password."), 400
+    response = render_template("auth/login.html", form=form, error=error, next=target)
+    return response, status, {"Retry-After": "60"} if status == 429 else {}
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Sign out (POST only, so that a link on another site cannot sign anyone out)."""
+    logout_user()
+    session.clear()
+    return redirect("/")
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: an absolute URL here would make the login an open redirect.
+    default = url_for("workspace.home")
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+@login_manager.user_loader
+def _load_account(user_id: str) -> Account | None:
+    from portal.extensions import get_db
+
+    if not user_id.isdigit():
+        return None
+    user = get_db().get(User, int(user_id))
+    if user is None or not user.active:
+        return None
+    return Account(user.id, user.username, user.role)
+
+
+@login_manager.unauthorized_handler
+def _unauthorized() -> None:
+    abort(404)
+
+
+def _hide_workspace() -> None:
+    if request.path == "/workspace" or request.path.startswith("/workspace/"):
+        require_archivist()
+
+
+class HttpsAwareSessionInterface(SecureCookieSessionInterface):
+    """Signed cookie sessions marked Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
+def init_app(app: Flask) -> None:
+    """Install sign-in, CSRF protection, hardened session cookies and the login throttle."""
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
+    # A 4 GB upload can outlast an hour: tokens live as long as the signed-in session.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    app.config.setdefault("ARCHIVE_LOGIN_MAX_FAILURES", 5)
+    app.config.setdefault("ARCHIVE_LOGIN_WINDOW_S", 900)
+    app.session_interface = HttpsAwareSessionInterface()
+    login_manager.session_protection = "strong"
+    login_manager.init_app(app)
+    # Registered before CSRFProtect's hook: a visitor gets 404, never a telling 400.
+    app.before_request(_hide_workspace)
+    if "csrf" not in app.extensions:
+        csrf.init_app(app)
+    app.extensions["login_throttle"] = LoginThrottle(
+        max_failures=int(app.config["ARCHIVE_LOGIN_MAX_FAILURES"]),
+        window_s=float(app.config["ARCHIVE_LOGIN_WINDOW_S"]),
+    )
+
+
+bp.record_once(lambda state: init_app(state.app))

@@ -1,0 +1,302 @@
+/* The archivists' workspace: resumable uploads, live jobs, programme offsets, transcript editor.
+   No framework: each feature starts only when its element is on the page. */
+(function () {
+  "use strict";
+
+  var csrfToken = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+
+  function clock(seconds) {
+    seconds = Math.max(0, Math.floor(seconds || 0));
+    var h = Math.floor(seconds / 3600), m = Math.floor(seconds / 60) % 60, s = seconds % 60;
+    return h + ":" + String(m).padStart(2, "0") + ":" + String(s).padStart(2, "0");
+  }
+
+  function sleep(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
+
+  function errorMessage(body, fallback) {
+    return (body && body.error && body.error.message) || fallback;
+  }
+
+  /* ---------- Player: current time, "start here" ---------- */
+
+  var player = document.getElementById("player");
+  if (player) {
+    var timeOut = document.getElementById("player-time");
+    player.addEventListener("timeupdate", function () {
+      if (timeOut) timeOut.textContent = clock(player.currentTime);
+    });
+    document.querySelectorAll(".ws-start-here").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var input = button.parentElement.querySelector("input");
+        input.value = clock(player.currentTime);
+        input.dispatchEvent(new Event("change", { bubbles: true }));
+      });
+    });
+  }
+
+  /* ---------- Jobs: refresh the rows while something is queued or running ---------- */
+
+  var jobsTable = document.querySelector(".ws-jobs[data-rows]");
+  if (jobsTable) {
+    var refreshJobs = function () {
+      var busy = jobsTable.querySelector('tr[data-state="queued"], tr[data-state="running"]');
+      var delay = busy ? 2000 : 10000;
+      if (document.hidden) { setTimeout(refreshJobs, delay); return; }
+      fetch(jobsTable.dataset.rows, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+        .then(function (html) { jobsTable.tBodies[0].innerHTML = html; })
+        .catch(function () { /* the next round tries again */ })
+        .finally(function () { setTimeout(refreshJobs, delay); });
+    };
+    setTimeout(refreshJobs, 2000);
+  }
+
+  /* ---------- Upload: create, then PATCH chunks at the server's offset; resume on errors ---------- */
+
+  var uploadForm = document.getElementById("upload-form");
+  if (uploadForm) {
+    var sessionSelect = document.getElementById("session");
+    var newSession = document.getElementById("new-session");
+    var list = document.getElementById("upload-list");
+    var chunkBytes = parseInt(uploadForm.dataset.chunkBytes, 10);
+    var toggleNew = function () { newSession.hidden = sessionSelect.value !== ""; };
+    sessionSelect.addEventListener("change", toggleNew);
+    toggleNew();
+
+    var sendChunk = function (url, offset, blob, onProgress) {
+      return new Promise(function (resolve, reject) {
+        var xhr = new XMLHttpRequest();
+        xhr.open("PATCH", url);
+        xhr.setRequestHeader("Content-Type", "application/offset+octet-stream");
+        xhr.setRequestHeader("Upload-Offset", String(offset));
+        xhr.setRequestHeader("X-CSRFToken", csrfToken);
+        xhr.upload.onprogress = function (e) { onProgress(offset + e.loaded); };
+        xhr.onload = function () {
+          var body = null;
+          try { body = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
+          resolve({ status: xhr.status, body: body, offset: xhr.getResponseHeader("Upload-Offset") });
+        };
+        xhr.onerror = function () { reject(new Error("network")); };
+        xhr.send(blob);
+      });
+    };
+
+    var serverOffset = function (url) {
+      return fetch(url, { method: "HEAD", credentials: "same-origin", cache: "no-store" })
+        .then(function (r) {
+          if (!r.ok) throw new Error("status " + r.status);
+          return parseInt(r.headers.get("Upload-Offset"), 10);
+        });
+    };
+
+    var row = function (file) {
+      var li = document.createElement("li");
+      li.className = "ws-upload-item";
+      li.innerHTML = '<span class="name"></span> <progress max="100" value="0"></progress> ' +
+        '<span class="percent">0 %</span> <span class="state" role="status"></span>';
+      li.querySelector(".name").textContent = file.name;
+      list.appendChild(li);
+      return {
+        li: li,
+        progress: function (bytes) {
+          var pct = file.size ? Math.floor(bytes * 100 / file.size) : 100;
+          li.querySelector("progress").value = pct;
+          li.querySelector(".percent").textContent = pct + " %";
+        },
+        say: function (text, kind) {
+          var state = li.querySelector(".state");
+          state.textContent = text;
+          li.dataset.state = kind || "";
+        },
+        link: function (href, text) {
+          var a = document.createElement("a");
+          a.href = href; a.textContent = text;
+          li.querySelector(".state").append(" ", a);
+        },
+      };
+    };
+
+    var waitUntilProcessed = async function (status, ui) {
+      while (status.state === "received" || status.state === "processing") {
+        ui.say(uploadForm.dataset.msgChecking, "received");
+        await sleep(2000);
+        var r = await fetch(status.url, { credentials: "same-origin" });
+        if (r.ok) status = await r.json();
+      }
+      return status;
+    };
+
+    var uploadFile = async function (file, fields, ui) {
+      var created = await fetch(uploadForm.dataset.create, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken },
+        body: JSON.stringify(Object.assign({ filename: file.name, size: file.size }, fields())),
+      });
+      var status = await created.json().catch(function () { return null; });
+      if (!created.ok) throw new Error(errorMessage(status, "refused (" + created.status + ")"));
+      var offset = status.offset, failures = 0;
+      ui.progress(offset);
+      while (offset < file.size) {
+        try {
+          var end = Math.min(offset + chunkBytes, file.size);
+          var reply = await sendChunk(status.url, offset, file.slice(offset, end), ui.progress);
+          if (reply.status === 409 && reply.offset !== null) {
+            offset = parseInt(reply.offset, 10);  // the server knows better: continue from there
+          } else if (reply.status >= 400) {
+            throw Object.assign(new Error(errorMessage(reply.body, "error " + reply.status)),
+                                { fatal: reply.status < 500 });
+          } else {
+            offset = parseInt(reply.offset, 10);
+            if (reply.body) status = reply.body;
+            failures = 0;
+          }
+          ui.progress(offset);
+        } catch (err) {
+          if (err.fatal) throw err;
+          failures += 1;  // a network error: wait, ask the server where we are, go on
+          ui.say(uploadForm.dataset.msgRetrying + " (" + failures + ")", "retrying");
+          await sleep(Math.min(30000, 1000 * Math.pow(2, Math.min(failures, 5))));
+          try { offset = await serverOffset(status.url); } catch (e) { /* retry */ }
+        }
+      }
+      return status;
+    };
+
+    uploadForm.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      var files = Array.from(document.getElementById("files").files);
+      if (!files.length) return;
+      var start = document.getElementById("upload-start");
+      start.disabled = true;
+      var value = function (id) { var el = document.getElementById(id); return el ? el.value : ""; };
+      var fields = function () {
+        var common = { language: value("language"), model: value("model") };
+        if (sessionSelect.value) return Object.assign(common, { session: sessionSelect.value });
+        return Object.assign(common, { new_session: {
+          title: value("title"), series: value("series"), date: value("date"),
+          language: value("session-language"), place: value("place"), programme: value("programme"),
+        } });
+      };
+      for (var i = 0; i < files.length; i++) {
+        var ui = row(files[i]);
+        try {
+          var status = await uploadFile(files[i], fields, ui);
+          if (status.session && !sessionSelect.value) {
+            // Later files of this batch join the session the first one created.
+            var option = new Option(value("title"), status.session, true, true);
+            sessionSelect.add(option);
+            toggleNew();
+          }
+          status = await waitUntilProcessed(status, ui);
+          if (status.state === "rejected") {
+            ui.say(status.error, "rejected");
+          } else {
+            ui.say(uploadForm.dataset.msgDone, "done");
+            ui.link(status.jobs_url, uploadForm.dataset.msgFollow);
+          }
+        } catch (err) {
+          ui.say(err.message, "rejected");
+        }
+      }
+      start.disabled = false;
+    });
+  }
+
+  /* ---------- Transcript editor ---------- */
+
+  var editor = document.getElementById("editor");
+  if (editor && !editor.dataset.readOnly) {
+    var saveButton = document.getElementById("save-transcript");
+    var saveStatus = document.getElementById("save-status");
+    var segments = Array.from(editor.querySelectorAll(".ws-segment"));
+    var stopAt = null;
+
+    var changes = function () {
+      var texts = {}, speakers = {}, count = 0;
+      segments.forEach(function (li) {
+        var text = li.querySelector(".ws-text"), speaker = li.querySelector(".ws-speaker");
+        if (text.value !== text.defaultValue) { texts[li.dataset.position] = text.value; count++; }
+        if (speaker.value !== speaker.dataset.initial) {
+          speakers[li.dataset.position] = speaker.value || null; count++;
+        }
+      });
+      return { texts: texts, speakers: speakers, count: count };
+    };
+    var refresh = function () {
+      var c = changes();
+      saveButton.disabled = c.count === 0;
+      saveStatus.textContent = c.count ? c.count + " ✎" : "";
+    };
+    editor.addEventListener("input", refresh);
+    editor.addEventListener("change", refresh);
+
+    var playSegment = function (li) {
+      if (!player) return;
+      if (!player.paused && stopAt !== null) { player.pause(); return; }
+      player.currentTime = parseInt(li.dataset.start, 10) / 1000;
+      stopAt = parseInt(li.dataset.end, 10) / 1000;
+      player.play();
+    };
+    if (player) {
+      player.addEventListener("timeupdate", function () {
+        if (stopAt !== null && player.currentTime >= stopAt) { player.pause(); stopAt = null; }
+      });
+    }
+    editor.querySelectorAll(".ws-play").forEach(function (button) {
+      button.addEventListener("click", function () { playSegment(button.closest(".ws-segment")); });
+    });
+
+    var save = function () {
+      var c = changes();
+      if (!c.count) return;
+      saveButton.disabled = true;
+      saveStatus.textContent = "…";
+      fetch(editor.dataset.save, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken },
+        body: JSON.stringify({ base_version: parseInt(editor.dataset.version, 10),
+                               texts: c.texts, speakers: c.speakers }),
+      }).then(function (r) {
+        return r.json().then(function (body) { return { ok: r.ok, body: body }; });
+      }).then(function (reply) {
+        if (!reply.ok) throw new Error(errorMessage(reply.body, "not saved"));
+        saveStatus.textContent = "✓ v" + reply.body.version;
+        segments.forEach(function (li) {  // the saved state is the new baseline
+          var text = li.querySelector(".ws-text"), speaker = li.querySelector(".ws-speaker");
+          if (text.value !== text.defaultValue) li.classList.add("is-verified");
+          text.defaultValue = text.value;
+          speaker.dataset.initial = speaker.value;
+        });
+        editor.dataset.version = reply.body.version;
+        document.querySelectorAll('input[name="base_version"]').forEach(function (input) {
+          input.value = reply.body.version;
+        });
+      }).catch(function (err) {
+        saveStatus.textContent = err.message;
+        saveButton.disabled = false;
+      });
+    };
+    saveButton.addEventListener("click", save);
+
+    editor.addEventListener("keydown", function (event) {
+      var li = event.target.closest && event.target.closest(".ws-segment");
+      if (event.ctrlKey && event.code === "Space" && li) {
+        event.preventDefault();
+        playSegment(li);
+      } else if (event.altKey && (event.key === "ArrowDown" || event.key === "ArrowUp") && li) {
+        event.preventDefault();
+        var next = segments[segments.indexOf(li) + (event.key === "ArrowDown" ? 1 : -1)];
+        if (next) next.querySelector(".ws-text").focus();
+      }
+    });
+    document.addEventListener("keydown", function (event) {
+      if ((event.ctrlKey || event.metaKey) && event.key === "s") {
+        event.preventDefault();
+        save();
+      }
+    });
+    window.addEventListener("beforeunload", function (event) {
+      if (changes().count) { event.preventDefault(); event.returnValue = ""; }
+    });
+  }
+})();

@@ -1,0 +1,309 @@
+"""Resumable uploads: bytes streamed to disk chunk by chunk, checked, then handed to ingest.
+
+The protocol follows tus in spirit: create an upload (name, size), append
+chunks at the offset the server reports, ask for the offset again after a
+network error. Nothing is ever held in memory beyond one copy buffer; the file
+on disk is the truth for the offset. A rejected file is deleted at once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import secrets
+import shutil
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session as OrmSession
+
+from ingest.catalogue.db import Catalogue
+from ingest.catalogue.schema import Recording, Session, Upload
+from ingest.config import Settings
+from ingest.errors import CatalogueError, DuplicateRecordingError, IngestError, MediaError
+
+COPY_BUFFER_BYTES = 1 << 20
+DEFAULT_MAX_BYTES = 16 * 1024**3
+DEFAULT_EXTENSIONS = (
+    "mp4",
+    "m4v",
+    "mov",
+    "mkv",
+    "webm",
+    "avi",
+    "mpg",
+    "mpeg",
+    "ts",
+    "mts",
+    "mp3",
+    "m4a",
+    "aac",
+    "wav",
+    "flac",
+    "ogg",
+    "oga",
+    "opus",
+    "wma",
+)
+_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+class UploadError(IngestError):
+    """An upload was refused; `status` is the HTTP status the portal answers with."""
+
+    def __init__(self, message: str, status: int = 400, offset: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.offset = offset
+
+
+@dataclass(frozen=True)
+class UploadPolicy:
+    """What the workspace accepts: a size limit in bytes and file extensions."""
+
+    max_bytes: int = DEFAULT_MAX_BYTES
+    extensions: frozenset[str] = frozenset(DEFAULT_EXTENSIONS)
+
+    @classmethod
+    def from_config(cls, max_bytes: object, extensions: Iterable[str] | str | None) -> UploadPolicy:
+        """Build a policy from config values (a list or a comma-separated string)."""
+        if isinstance(extensions, str):
+            extensions = extensions.split(",")
+        exts = {e.strip().lower().lstrip(".") for e in extensions or DEFAULT_EXTENSIONS}
+        return cls(int(max_bytes or DEFAULT_MAX_BYTES), frozenset(e for e in exts if e))
+
+
+def part_path(settings: Settings, upload_id: str) -> Path:
+    """Return where the bytes of an unfinished upload accumulate."""
+    if not _ID.match(upload_id):
+        raise UploadError("unknown upload", 404)
+    return settings.uploads_dir / f"{upload_id}.part"
+
+
+def complete_path(settings: Settings, upload: Upload) -> Path:
+    """Return where a fully received upload waits, under its real name, to be ingested."""
+    return settings.uploads_dir / upload.id / upload.filename
+
+
+def check_name(name: str, policy: UploadPolicy) -> str:
+    """Return the name to keep, or refuse folders, hidden names and unaccepted types."""
+    name = unicodedata.normalize("NFC", (name or "").strip())
+    if not name:
+        raise UploadError("the file has no name")
+    if "/" in name or "\\" in name or name in (".", "..") or "\x00" in name:
+        raise UploadError(f"“{name}”: a file name must not contain folders ('/' or '\\')")
+    if any(unicodedata.category(ch) == "Cc" for ch in name) or name.startswith("."):
+        raise UploadError(f"“{name}”: the name holds control characters or starts with a dot")
+    if len(name.encode("utf-8")) > 240:
+        raise UploadError(f"“{name[:40]}…”: the file name is too long (240 bytes at most)")
+    extension = name.rpartition(".")[2].lower() if "." in name else ""
+    if extension not in policy.extensions:
+        accepted = ", ".join(sorted(policy.extensions))
+        raise UploadError(
+            f"“{name}”: .{extension or '?'} files are not accepted; send a recording ({accepted})",
+            415,
+        )
+    return name
+
+
+def check_size(name: str, size_bytes: int, policy: UploadPolicy) -> None:
+    """Refuse empty files and files over the size limit."""
+    if size_bytes <= 0:
+        raise UploadError(f"“{name}” is empty (0 bytes): choose the recording itself")
+    if size_bytes > policy.max_bytes:
+        raise UploadError(
+            f"“{name}” is {_gb(size_bytes)}, over the limit of "
+            f"{_gb(policy.max_bytes)}; ask an admin to raise it",
+            413,
+        )
+
+
+def create_upload(
+    db: OrmSession,
+    settings: Settings,
+    policy: UploadPolicy,
+    *,
+    filename: str,
+    size_bytes: int,
+    session: Session,
+    username: str,
+    sha256: str | None = None,
+    params: dict | None = None,
+) -> Upload:
+    """Register an upload (or return the unfinished one of the same file) and its empty part."""
+    name = check_name(filename, policy)
+    check_size(name, size_bytes, policy)
+    if sha256:
+        known = db.scalar(select(Recording).where(Recording.sha256 == sha256.lower()))
+        if known is not None:
+            raise UploadError(
+                f"“{name}” is already in the archive (session "
+                f"{known.session.slug}); it was not sent again",
+                409,
+            )
+    resumable = db.scalar(
+        select(Upload).where(
+            Upload.filename == name,
+            Upload.size_bytes == size_bytes,
+            Upload.username == username,
+            Upload.session_id == session.id,
+            Upload.state == "uploading",
+        )
+    )
+    if resumable is not None and part_path(settings, resumable.id).exists():
+        return resumable  # the same file picked again: continue where it stopped
+    upload = Upload(
+        id=secrets.token_hex(16),
+        filename=name,
+        size_bytes=size_bytes,
+        session_id=session.id,
+        username=username,
+        state="uploading",
+        params=dict(params or {}),
+    )
+    settings.uploads_dir.mkdir(parents=True, exist_ok=True)
+    part_path(settings, upload.id).touch(exist_ok=False)
+    db.add(upload)
+    db.flush()
+    return upload
+
+
+def current_offset(settings: Settings, upload: Upload) -> int:
+    """Return how many bytes of the upload are on disk."""
+    if upload.state != "uploading":
+        return upload.size_bytes if upload.state != "rejected" else upload.received_bytes
+    try:
+        return part_path(settings, upload.id).stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def append_chunk(
+    settings: Settings, upload: Upload, offset: int, length: int, stream: BinaryIO
+) -> int:
+    """Append length bytes read from stream at offset; return the new offset.
+
+    Refuses (409, with the real offset) a chunk that does not start where the
+    file ends, and a second concurrent transfer of the same upload.
+    """
+    if upload.state != "uploading":
+        raise UploadError("this upload is already complete", 409, current_offset(settings, upload))
+    if offset + length > upload.size_bytes:
+        raise UploadError(
+            f"“{upload.filename}” is larger than announced ({upload.size_bytes} bytes)", 413
+        )
+    path = part_path(settings, upload.id)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    except FileNotFoundError:
+        raise UploadError("this upload was cancelled or has expired; start it again", 410) from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UploadError(
+                "this file is already being sent from another window", 409, os.fstat(fd).st_size
+            ) from None
+        size = os.fstat(fd).st_size
+        if size != offset:
+            raise UploadError(f"the upload is at byte {size}, not {offset}", 409, size)
+        remaining = length
+        while remaining:
+            block = stream.read(min(COPY_BUFFER_BYTES, remaining))
+            if not block:
+                break  # the client went away: keep what arrived, it resumes from there
+            os.write(fd, block)
+            remaining -= len(block)
+        return os.fstat(fd).st_size
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def complete_if_received(settings: Settings, upload: Upload, offset: int) -> bool:
+    """Move a fully received upload into place under its name; say whether it was complete."""
+    upload.received_bytes = offset
+    if offset < upload.size_bytes or upload.state != "uploading":
+        return False
+    target = complete_path(settings, upload)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(part_path(settings, upload.id), target)  # atomic: same folder tree
+    upload.state = "received"
+    return True
+
+
+def finalize_upload(catalogue: Catalogue, settings: Settings, upload_id: str) -> int | None:
+    """Probe, deduplicate and store a received upload; return its job id, or None if refused."""
+    with catalogue.session() as db:
+        upload = db.get(Upload, upload_id)
+        session = db.get(Session, upload.session_id)
+        source, params, author = (
+            complete_path(settings, upload),
+            dict(upload.params),
+            upload.username,
+        )
+    from ingest.pipeline import create_ingest_job
+
+    try:
+        job_id = create_ingest_job(
+            catalogue,
+            settings,
+            source,
+            session_slug=session.slug,
+            language=params.get("language") or None,
+            model=params.get("model") or None,
+            original_name=source.name,
+            author=author,
+            consume=True,  # the received file is ours: move it into the store, no copy
+        )
+    except Exception as exc:  # noqa: BLE001 - any failure refuses the file with its reason
+        _settle(catalogue, upload_id, "rejected", error=_refusal(source.name, exc))
+        return None
+    finally:
+        shutil.rmtree(source.parent, ignore_errors=True)  # stored by hash, or refused
+    _settle(catalogue, upload_id, "done", job_id=job_id)
+    return job_id
+
+
+def _refusal(name: str, exc: Exception) -> str:
+    if isinstance(exc, DuplicateRecordingError):
+        return (
+            f"“{name}” is already in the archive (session {exc.session_slug}); "
+            "it will not be processed twice"
+        )
+    if isinstance(exc, MediaError | CatalogueError):
+        return str(exc)
+    return (
+        f"“{name}” could not be stored ({type(exc).__name__}: {exc}); "
+        "check the disk space of the archive, then upload it again"
+    )
+
+
+def cancel_upload(settings: Settings, upload: Upload, reason: str) -> None:
+    """Delete whatever was received and mark the upload refused with reason."""
+    remove_files(settings, upload)
+    upload.state, upload.error = "rejected", reason
+
+
+def remove_files(settings: Settings, upload: Upload) -> None:
+    """Delete the upload's part file and its folder, if any are left."""
+    part_path(settings, upload.id).unlink(missing_ok=True)
+    shutil.rmtree(settings.uploads_dir / upload.id, ignore_errors=True)
+
+
+def _settle(
+    catalogue: Catalogue, upload_id: str, state: str, error: str = "", job_id: int | None = None
+) -> None:
+    with catalogue.session() as db:
+        upload = db.get(Upload, upload_id)
+        upload.state, upload.error, upload.job_id = state, error, job_id
+
+
+def _gb(size_bytes: int) -> str:
+    if size_bytes >= 1024**3:
+        return f"{size_bytes / 1024**3:.1f} GB"
+    return f"{size_bytes / 1024**2:.1f} MB"

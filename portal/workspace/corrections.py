@@ -1,0 +1,213 @@
+"""Transcript corrections: each save is a new version saying who changed what.
+
+Corrected segments are marked verified; their word timings are re-aligned to
+the new words (unchanged words keep their times, replaced ones share the time
+of the words they replace), so search still lands on the right second.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session as OrmSession
+
+from ingest.catalogue.queries import current_transcript, transcript_segments, words_of
+from ingest.catalogue.schema import Recording, Segment, Session, Transcript
+from ingest.catalogue.transcripts import store_transcript
+from ingest.contracts import TranscribedSegment, Word
+from ingest.errors import CatalogueError
+
+KEEP = object()  # "leave this segment's speaker as it is"
+
+
+class VersionConflict(CatalogueError):
+    """Someone saved a newer version since the editor loaded the transcript."""
+
+
+@dataclass
+class Changes:
+    """Edits to the current version, by segment position."""
+
+    texts: dict[int, str] = field(default_factory=dict)
+    speakers: dict[int, str | None] = field(default_factory=dict)  # position -> person slug
+    verified: set[int] = field(default_factory=set)  # confirmed without a change
+
+    def summary(self) -> str:
+        """Say in words what these changes do, for the version's note."""
+        parts = []
+        if self.texts:
+            parts.append(f"corrected {_count(self.texts, 'segment')} ({_positions(self.texts)})")
+        if self.speakers:
+            parts.append(
+                f"reassigned the speaker of {_count(self.speakers, 'segment')} "
+                f"({_positions(self.speakers)})"
+            )
+        if self.verified - set(self.texts):
+            parts.append(f"verified {_count(self.verified - set(self.texts), 'segment')}")
+        return "; ".join(parts)
+
+
+def save_changes(
+    db: OrmSession, session: Session, base_version: int, changes: Changes, author: str
+) -> Transcript | None:
+    """Store the current version with changes as the next one; None when nothing changed."""
+    current = current_transcript(db, session)
+    if current is None:
+        raise CatalogueError("this session has no transcript to correct yet")
+    if current.version != base_version:
+        raise VersionConflict(
+            f"version {current.version} was saved by {current.author or 'the pipeline'} while "
+            f"you were editing version {base_version}; reload to see it, then redo your change"
+        )
+    segments = transcript_segments(db, current)
+    positions = {s.position for s in segments}
+    unknown = (set(changes.texts) | set(changes.speakers) | changes.verified) - positions
+    if unknown:
+        raise CatalogueError(f"no segment at position(s) {sorted(unknown)}")
+    effective = _effective(segments, changes)
+    if not (effective.texts or effective.speakers or effective.verified):
+        return None
+    new_segments, verified = [], set()
+    for segment in segments:
+        text = effective.texts.get(segment.position)
+        speaker = effective.speakers.get(segment.position, KEEP)
+        new_segments.append(_copy(segment, text, speaker))
+        if (
+            segment.verified
+            or segment.position in effective.texts
+            or segment.position in effective.verified
+        ):
+            verified.add(segment.position)
+    transcript = store_transcript(
+        db,
+        session,
+        new_segments,
+        language=current.language,
+        model=current.model,
+        source="edit",
+        recording=current_recording(db, current),
+        author=author,
+        note=effective.summary(),
+        settings={
+            "base_version": current.version,
+            "texts": sorted(effective.texts),
+            "speakers": sorted(effective.speakers),
+            "verified": sorted(effective.verified),
+        },
+    )
+    _mark_verified(db, transcript, verified)
+    return transcript
+
+
+def restore_version(
+    db: OrmSession, session: Session, version: Transcript, author: str
+) -> Transcript:
+    """Store an older version's segments (verified marks included) as the newest version."""
+    old = transcript_segments(db, version)
+    transcript = store_transcript(
+        db,
+        session,
+        [_copy(s, None, KEEP) for s in old],
+        language=version.language,
+        model=version.model,
+        source="edit",
+        recording=current_recording(db, version),
+        author=author,
+        note=f"restored version {version.version}",
+        settings={"restored_from": version.version},
+    )
+    _mark_verified(db, transcript, {s.position for s in old if s.verified})
+    return transcript
+
+
+def current_recording(db: OrmSession, transcript: Transcript) -> Recording | None:
+    """Return the recording a version was made from (None for a session without one)."""
+    return db.get(Recording, transcript.recording_id) if transcript.recording_id else None
+
+
+def retime_words(words: list[Word], text: str, start_ms: int, end_ms: int) -> list[Word]:
+    """Return timed words for corrected text, reusing the old words' times where they match."""
+    new_tokens = text.split()
+    if not words:
+        return _spread(new_tokens, start_ms, end_ms)
+    old_keys = [_key(w.text) for w in words]
+    new_keys = [_key(t) for t in new_tokens]
+    matcher = difflib.SequenceMatcher(a=old_keys, b=new_keys, autojunk=False)
+    timed: list[Word] = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        tokens = new_tokens[j1:j2]
+        if op == "equal":
+            timed += [
+                Word(w.start_ms, w.end_ms, t, w.probability)
+                for w, t in zip(words[i1:i2], tokens, strict=True)
+            ]
+        elif op == "replace":
+            timed += _spread(tokens, words[i1].start_ms, words[i2 - 1].end_ms)
+        elif op == "insert":
+            left = timed[-1].end_ms if timed else start_ms
+            right = words[i1].start_ms if i1 < len(words) else end_ms
+            timed += _spread(tokens, left, max(left, right))
+    return timed
+
+
+def _effective(segments: list[Segment], changes: Changes) -> Changes:
+    # Drop "changes" that change nothing, so a save without edits adds no version.
+    by_position = {s.position: s for s in segments}
+    texts = {
+        p: " ".join(t.split())
+        for p, t in changes.texts.items()
+        if " ".join(t.split()) and " ".join(t.split()) != by_position[p].text
+    }
+    speakers = {
+        p: slug
+        for p, slug in changes.speakers.items()
+        if slug != (by_position[p].speaker.slug if by_position[p].speaker else None)
+    }
+    verified = {p for p in changes.verified if not by_position[p].verified}
+    return Changes(texts, speakers, verified)
+
+
+def _copy(segment: Segment, text: str | None, speaker: object) -> TranscribedSegment:
+    words = list(words_of(segment))
+    if text is not None:
+        words = retime_words(words, text, segment.start_ms, segment.end_ms)
+    slug = (segment.speaker.slug if segment.speaker else None) if speaker is KEEP else speaker
+    return TranscribedSegment(
+        start_ms=segment.start_ms,
+        end_ms=segment.end_ms,
+        text=segment.text if text is None else text,
+        words=words,
+        confidence=1.0 if text is not None else (segment.confidence or 0.0),
+        speaker_slug=slug,
+    )
+
+
+def _mark_verified(db: OrmSession, transcript: Transcript, positions: set[int]) -> None:
+    for segment in transcript_segments(db, transcript):
+        segment.verified = segment.position in positions
+    db.flush()
+
+
+def _spread(tokens: list[str], start_ms: int, end_ms: int) -> list[Word]:
+    # Share the span by token length: long words take longer to say.
+    total = sum(len(t) for t in tokens) or 1
+    words, cursor = [], start_ms
+    for token in tokens:
+        span = (end_ms - start_ms) * len(token) / total
+        words.append(Word(round(cursor), round(cursor + span), token, 1.0))
+        cursor += span
+    return words
+
+
+def _key(token: str) -> str:
+    return re.sub(r"[^\w]", "", token.casefold())
+
+
+def _count(items, noun: str) -> str:
+    return f"{len(items)} {noun}{'s' if len(items) != 1 else ''}"
+
+
+def _positions(items) -> str:
+    return ", ".join(f"#{p + 1}" for p in sorted(items)[:10]) + ("…" if len(items) > 10 else "")

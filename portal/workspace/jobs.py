@@ -1,0 +1,157 @@
+"""Follow the background jobs: step, percentage and ETA live; retry; re-transcribe a session.
+
+The page and its JSON feed are built from the same rows (`job_view`), so the
+live updates can never disagree with a reload.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ingest.catalogue.schema import Job, Recording
+from portal.extensions import get_db
+from portal.workspace import make_blueprint, session_or_404
+
+bp = make_blueprint("workspace_jobs", __name__)
+PAGE_JOBS = 100
+
+STEP_LABELS = {
+    "probe": _l("checking the file"),
+    "audio": _l("extracting the sound"),
+    "playable": _l("preparing playback"),
+    "poster": _l("taking a picture"),
+    "transcribe": _l("transcribing"),
+    "import": _l("reading the transcript file"),
+    "clean": _l("cleaning the transcript"),
+    "speakers": _l("finding the speakers"),
+    "store": _l("saving the transcript"),
+    "export": _l("writing subtitles"),
+    "index": _l("updating the search"),
+    "done": _l("finished"),
+    "": _l("waiting"),
+}
+
+
+STATE_LABELS = {
+    "queued": _l("queued"),
+    "running": _l("running"),
+    "done": _l("done"),
+    "failed": _l("failed"),
+}
+
+
+def job_view(job: Job) -> dict:
+    """Return what the jobs page shows of one job (also its JSON form)."""
+    session = job.session
+    return {
+        "id": job.id,
+        "state": job.state,
+        "step": job.step,
+        "state_label": str(STATE_LABELS.get(job.state, job.state)),
+        "step_label": str(STEP_LABELS.get(job.step, job.step)),
+        "percent": round((job.progress or 0) * 100) if job.state != "done" else 100,
+        "eta_s": round(job.eta_s) if job.eta_s is not None and job.state == "running" else None,
+        "error": job.error,
+        "attempts": job.attempts,
+        "model": (job.params or {}).get("model") or "",
+        "session": session.slug if session else None,
+        "session_title": session.title if session else "",
+        "session_url": url_for("workspace_editing.session", slug=session.slug) if session else None,
+        "recording": job.recording.original_name if job.recording else "",
+        "retry_url": url_for("workspace_jobs.retry", job_id=job.id)
+        if job.state == "failed"
+        else None,
+        "created_at": job.created_at.isoformat() if job.created_at else None,
+    }
+
+
+def _jobs() -> list[dict]:
+    query = (
+        select(Job)
+        .order_by(Job.id.desc())
+        .limit(PAGE_JOBS)
+        .options(selectinload(Job.session), selectinload(Job.recording))
+    )
+    if request.args.get("session"):  # one session's jobs, linked from its page
+        query = query.where(Job.session.has(slug=request.args["session"]))
+    return [job_view(job) for job in get_db().scalars(query)]
+
+
+@bp.route("/jobs")
+def index():
+    """Show the jobs, newest first; with ?rows=1 only the table rows, for live updates."""
+    if request.args.get("rows"):
+        return render_template("workspace/_job_rows.html", jobs=_jobs())
+    return render_template("workspace/jobs.html", jobs=_jobs())
+
+
+@bp.route("/jobs.json")
+def feed():
+    """Return the jobs as JSON for the live page."""
+    return jsonify({"jobs": _jobs()})
+
+
+@bp.route("/jobs/<int:job_id>/retry", methods=["POST"])
+def retry(job_id: int):
+    """Queue a failed job again; it resumes after its last finished step."""
+    db = get_db()
+    job = db.get(Job, job_id)
+    if job is None:
+        abort(404)
+    if job.state == "failed":
+        job.state, job.error, job.eta_s = "queued", "", None
+        job.params = {**(job.params or {}), "interrupted": 0}
+        db.commit()
+        _enqueue(job.id)
+        flash(_("Job %(id)d queued again.", id=job.id), "success")
+    return redirect(request.referrer or url_for(".index"))
+
+
+@bp.route("/sessions/<slug>/retranscribe", methods=["POST"])
+def retranscribe(slug: str):
+    """Transcribe the session's recording again, with another model or language."""
+    db = get_db()
+    session = session_or_404(slug)
+    recording = db.scalar(
+        select(Recording)
+        .where(Recording.session_id == session.id)
+        .order_by(Recording.id.desc())
+        .limit(1)
+    )
+    if recording is None:
+        flash(_("This session has no recording yet: upload one first."), "error")
+        return redirect(url_for("workspace_editing.session", slug=slug))
+    language = request.form.get("language", "").strip().lower() or None
+    if language and not (len(language) == 2 and language.isalpha()):
+        flash(_("The language must be a two-letter code such as fr or en."), "error")
+        return redirect(url_for("workspace_editing.session", slug=slug))
+    model = request.form.get("model", "").strip()[:200] or None
+    job = Job(
+        kind="ingest",
+        session_id=session.id,
+        recording_id=recording.id,
+        state="queued",
+        params={
+            "language": language,
+            "model": model,
+            "author": current_user.username,
+            "created_session": False,
+            "note": "re-transcription",
+        },
+    )
+    db.add(job)
+    db.commit()
+    _enqueue(job.id)
+    flash(_("Re-transcription queued (job %(id)d).", id=job.id), "success")
+    return redirect(url_for(".index", session=slug))
+
+
+def _enqueue(job_id: int) -> None:
+    from portal.tasks import run_ingest
+
+    run_ingest(job_id)

@@ -1,0 +1,172 @@
+"""Correct a transcript in the browser: segment texts, speakers, versions and restores.
+
+Saving sends only the changed segments (JSON); the service stores them as the
+next version and the session is reindexed, so corrections are searchable within
+seconds. The recording is served here too, because drafts have no public page.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ingest.catalogue.queries import (
+    current_transcript,
+    session_people,
+    transcript_segments,
+    transcript_version,
+)
+from ingest.catalogue.schema import Person, Recording, Transcript
+from ingest.errors import CatalogueError
+from portal.errors import api_error
+from portal.extensions import archive, get_db
+from portal.workspace import enqueue_reindex, make_blueprint, session_or_404
+from portal.workspace.corrections import (
+    Changes,
+    VersionConflict,
+    restore_version,
+    save_changes,
+)
+
+bp = make_blueprint("workspace_transcript", __name__)
+
+
+@bp.route("/sessions/<slug>/transcript")
+def editor(slug: str):
+    """Show the transcript (the current version, or ?version=N read-only) beside the player."""
+    db = get_db()
+    session = session_or_404(slug)
+    current = current_transcript(db, session)
+    shown = current
+    if request.args.get("version", "").isdigit():
+        shown = transcript_version(db, session, int(request.args["version"])) or abort(404)
+    segments = transcript_segments(db, shown) if shown else []
+    in_session = [p.person for p in session_people(session)]
+    others = [p for p in db.scalars(select(Person).order_by(Person.name)) if p not in in_session]
+    recording = db.scalar(
+        select(Recording)
+        .where(Recording.session_id == session.id)
+        .order_by(Recording.id.desc())
+        .limit(1)
+    )
+    return render_template(
+        "workspace/transcript.html",
+        session=session,
+        transcript=shown,
+        current=current,
+        segments=segments,
+        people=in_session,
+        other_people=others,
+        recording=recording,
+        read_only=shown is not current,
+    )
+
+
+@bp.route("/sessions/<slug>/transcript", methods=["POST"])
+def save(slug: str):
+    """Store the changed segments as a new version (JSON: base_version, texts, speakers)."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return api_error(400, _("Send the changes as JSON."))
+    try:
+        changes = Changes(
+            texts={int(k): str(v) for k, v in (data.get("texts") or {}).items()},
+            speakers={
+                int(k): (str(v) if v else None) for k, v in (data.get("speakers") or {}).items()
+            },
+            verified={int(p) for p in data.get("verified") or []},
+        )
+        base_version = int(data.get("base_version"))
+    except (TypeError, ValueError):
+        return api_error(400, _("The changes are malformed; reload the page."))
+    return _store(slug, base_version, changes, as_json=True)
+
+
+@bp.route("/sessions/<slug>/speakers", methods=["POST"])
+def speakers(slug: str):
+    """Give segments first..last (numbers as shown, inclusive) to one speaker."""
+    form = request.form
+    try:
+        first, last = int(form["first"]) - 1, int(form["last"]) - 1
+        base_version = int(form["base_version"])
+    except (KeyError, ValueError):
+        flash(_("Give the first and last segment numbers."), "error")
+        return redirect(url_for(".editor", slug=slug))
+    if last < first:
+        first, last = last, first
+    speaker = form.get("speaker") or None
+    changes = Changes(speakers={p: speaker for p in range(first, last + 1)})
+    return _store(slug, base_version, changes, as_json=False)
+
+
+@bp.route("/sessions/<slug>/versions/<int:version>/restore", methods=["POST"])
+def restore(slug: str, version: int):
+    """Make an older version current again, as a new version."""
+    db = get_db()
+    session = session_or_404(slug)
+    old = transcript_version(db, session, version) or abort(404)
+    restored = restore_version(db, session, old, current_user.username)
+    db.commit()
+    enqueue_reindex(slug)
+    flash(
+        _("Version %(old)d restored as version %(new)d.", old=version, new=restored.version),
+        "success",
+    )
+    return redirect(url_for(".editor", slug=slug))
+
+
+@bp.route("/sessions/<slug>/media")
+def media(slug: str):
+    """Serve the session's recording to the editor (byte ranges, for seeking)."""
+    db = get_db()
+    session = session_or_404(slug)
+    recording = db.scalar(
+        select(Recording)
+        .where(Recording.session_id == session.id)
+        .order_by(Recording.id.desc())
+        .limit(1)
+    )
+    if recording is None:
+        abort(404)
+    home = archive().settings.home
+    path = (home / (recording.playable_path or recording.original_path)).resolve()
+    if not path.is_relative_to(home) or not path.is_file():
+        abort(404)
+    return send_file(path, conditional=True, max_age=0)
+
+
+def _store(slug: str, base_version: int, changes: Changes, as_json: bool):
+    db = get_db()
+    session = session_or_404(slug)
+    people = {p.slug for p in db.scalars(select(Person))}
+    unknown = {s for s in changes.speakers.values() if s and s not in people}
+    try:
+        if unknown:
+            raise CatalogueError(_("Unknown speaker: %(slugs)s", slugs=", ".join(sorted(unknown))))
+        stored: Transcript | None = save_changes(
+            db, session, base_version, changes, current_user.username
+        )
+        db.commit()
+    except CatalogueError as exc:
+        db.rollback()
+        if as_json:
+            return api_error(409 if isinstance(exc, VersionConflict) else 400, str(exc))
+        flash(str(exc), "error")
+        return redirect(url_for(".editor", slug=slug))
+    if stored is not None:
+        enqueue_reindex(slug)
+    if as_json:
+        return jsonify(
+            {
+                "version": stored.version if stored else base_version,
+                "changed": stored is not None,
+                "note": stored.note if stored else "",
+            }
+        )
+    flash(
+        _("Saved as version %(v)d.", v=stored.version) if stored else _("Nothing changed."),
+        "success",
+    )
+    return redirect(url_for(".editor", slug=slug))
