@@ -1,0 +1,292 @@
+"""Benchmark the search index on a deterministic French-like corpus.
+
+    python benchmarks/search.py --hours 100 [--index DIR] [--seed 7]
+
+Generates about 9,000 words per hour of speech (segments of 8-30 words,
+sessions of 2-3 hours, ~2,000 speakers, one Zipf (s=1) vocabulary of 60,000
+accented words whose top ranks are French function words, elisions included),
+builds the index with the project's own `index.writer.rebuild`, then times 200
+queries of each kind on a warm searcher (highlighted top 10) and prints one
+JSON object. `--index DIR` reuses an index already built there.
+
+Query kinds: rare (a word expected 3-30 times), common (one of the 30 most
+frequent searchable words), two_words (mid + frequent word), phrase (three
+consecutive spoken words), speaker (a word + a speaker filter), prefix (a
+word's start without its last 3 letters, then *), facets (a word + counts by
+speaker, organisation, series and year).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from index.documents import SegmentDocument, WordTiming  # noqa: E402
+from index.search import Searcher, SearchRequest  # noqa: E402
+from index.store import current_generation  # noqa: E402
+from index.writer import rebuild  # noqa: E402
+
+WORDS_PER_HOUR = 9_000
+VOCABULARY = 60_000
+SPEAKERS = 2_000
+ORGS = 300
+SERIES = 25
+QUERIES_PER_KIND = 200
+
+_ONSETS = "b c d f g j l m n p r s t v ch pr tr gr bl cr fl pl".split()
+_VOWELS = "a e i o u é è ê à â ô ou ai au eu".split()
+_SUFFIXES = [
+    "",
+    "",
+    "",
+    "tion",
+    "tions",
+    "ment",
+    "ments",
+    "ité",
+    "ités",
+    "eur",
+    "eurs",
+    "age",
+    "ique",
+    "iques",
+    "er",
+    "ée",
+    "ées",
+    "ait",
+    "isme",
+    "iste",
+    "elle",
+]
+# The most frequent ranks of the vocabulary, as in real French speech.
+_FUNCTION = (
+    "de la le et les des en un une du que qui dans pour est pas sur au plus par ce "
+    "il nous on à avec se ne sont mais comme ou elle cette aussi je vous très tout "
+    "ont"
+).split()
+_ELISIONS = {"le": "l'", "la": "l’", "de": "d'", "que": "qu'", "je": "j'"}
+_VOWEL_STARTS = tuple("aeiouéèêàâô")
+
+
+def _vocabulary(rng: random.Random) -> list[str]:
+    words: set[str] = set(_FUNCTION)
+    ordered: list[str] = list(_FUNCTION)
+    while len(ordered) < VOCABULARY:
+        syllables = rng.choice((1, 2, 2, 3, 3, 4))
+        stem = "".join(rng.choice(_ONSETS) + rng.choice(_VOWELS) for _ in range(syllables))
+        if rng.random() < 0.15:
+            stem = rng.choice(_VOWELS) + stem  # some words start with a vowel (elisions)
+        word = stem + rng.choice(_SUFFIXES)
+        if word not in words:
+            words.add(word)
+            ordered.append(word)
+    return ordered  # rank order: ordered[0] is the most frequent
+
+
+@dataclass
+class Corpus:
+    """A deterministic corpus: one Zipf (s=1) vocabulary, speakers, sessions."""
+
+    hours: int
+    seed: int
+
+    def __post_init__(self) -> None:
+        rng = random.Random(self.seed)
+        self.vocab = _vocabulary(rng)
+        self.cum_weights = list(itertools.accumulate(1.0 / r for r in range(1, VOCABULARY + 1)))
+        self.orgs = [f"Organisation {self._name(rng)}" for _ in range(ORGS)]
+        self.speakers = [
+            (
+                f"speaker-{i:04d}",
+                f"{self._name(rng).title()} {self._name(rng).upper()}",
+                rng.choice(self.orgs),
+            )
+            for i in range(SPEAKERS)
+        ]
+        self.speaker_weights = list(itertools.accumulate(1.0 / r for r in range(1, SPEAKERS + 1)))
+
+    def _name(self, rng: random.Random) -> str:
+        return "".join(rng.choice(_ONSETS) + rng.choice(_VOWELS) for _ in range(2))
+
+    def expected_count(self, rank: int) -> float:
+        """Return how often the word of 0-based `rank` is expected in the whole corpus."""
+        return self.hours * WORDS_PER_HOUR / ((rank + 1) * self.cum_weights[-1])
+
+    def documents(self) -> Iterator[SegmentDocument]:
+        """Yield the corpus's segments, session after session."""
+        rng = random.Random(self.seed + 1)
+        words_left = self.hours * WORDS_PER_HOUR
+        segment_id = 0
+        session_no = 0
+        while words_left > 0:
+            session_no += 1
+            session_words = min(words_left, int(rng.uniform(2, 3) * WORDS_PER_HOUR))
+            words_left -= session_words
+            for doc in self._session(rng, session_no, session_words, segment_id):
+                segment_id = doc.segment_id + 1
+                yield doc
+
+    def _session(
+        self, rng: random.Random, number: int, n_words: int, first_id: int
+    ) -> Iterator[SegmentDocument]:
+        series = rng.randrange(SERIES)
+        day = date(2005, 1, 1) + timedelta(days=rng.randrange(20 * 365))
+        people = rng.choices(self.speakers, cum_weights=self.speaker_weights, k=12)
+        tokens = rng.choices(self.vocab, cum_weights=self.cum_weights, k=n_words)
+        common = dict(
+            session_slug=f"session-{number:05d}",
+            session_title=f"Séance {number}",
+            language="fr",
+            series_slug=f"series-{series:02d}",
+            series_title=f"Série {series}",
+            session_date=day,
+        )
+        t_ms, i, seg_id = 0, 0, first_id
+        while i < len(tokens):
+            n = 8 + int(23 * rng.random() ** 2.1)
+            pieces = []
+            for token in tokens[i : i + n]:
+                if pieces and pieces[-1] in _ELISIONS and token.startswith(_VOWEL_STARTS):
+                    pieces[-1] = _ELISIONS[pieces[-1]] + token  # "le" + "urbanisme"
+                else:
+                    pieces.append(token)
+            i += n
+            words = []
+            for piece in pieces:
+                duration = rng.randrange(200, 600) * (1 + piece.count("'") + piece.count("’"))
+                words.append(WordTiming(t_ms, t_ms + duration, piece))
+                t_ms += duration
+            slug, name, org = rng.choice(people)
+            yield SegmentDocument(
+                segment_id=seg_id,
+                start_ms=words[0].start_ms,
+                end_ms=t_ms,
+                text=" ".join(pieces).capitalize() + ".",
+                words=tuple(words),
+                item_title=f"Point {1 + i // 3000}",
+                speaker_slug=slug,
+                speaker_name=name,
+                affiliation=org,
+                **common,
+            )
+            seg_id += 1
+            t_ms += rng.randrange(300, 1500)
+
+
+def queries(corpus: Corpus, seed: int) -> dict[str, list[SearchRequest]]:
+    """Return the benchmark's requests, by kind."""
+    rng = random.Random(seed + 2)
+    n = QUERIES_PER_KIND
+    content = corpus.vocab[len(_FUNCTION) :]  # stop words are not searchable
+    # Rare: expected 3 to 30 times in the whole corpus.
+    rare = [w for r, w in enumerate(corpus.vocab) if 3 <= corpus.expected_count(r) <= 30]
+    rare = rare or corpus.vocab[-1000:]
+    mid = content[100:3000]
+    top_speakers = [s[0] for s in corpus.speakers[:200]]
+    return {
+        "rare": [SearchRequest(q=w) for w in rng.sample(rare, n)],
+        "common": [SearchRequest(q=rng.choice(content[:30])) for _ in range(n)],
+        "two_words": [
+            SearchRequest(q=f"{rng.choice(mid)} {rng.choice(content[:300])}") for _ in range(n)
+        ],
+        "phrase": [SearchRequest(q=f'"{p}"') for p in _phrases(corpus, rng, n)],
+        "speaker": [
+            SearchRequest(q=rng.choice(content[:1000]), speaker=rng.choice(top_speakers))
+            for _ in range(n)
+        ],
+        # A word's start without its ending, as a researcher truncates inflections.
+        "prefix": [
+            SearchRequest(q=w[: max(4, len(w) - 3)] + "*") for w in rng.sample(content[100:5000], n)
+        ],
+        "facets": [SearchRequest(q=rng.choice(content[:1000]), with_facets=True) for _ in range(n)],
+    }
+
+
+def _phrases(corpus: Corpus, rng: random.Random, n: int) -> list[str]:
+    # Three consecutive spoken words, from segments of the first sessions.
+    small = Corpus(hours=min(corpus.hours, 20), seed=corpus.seed)
+    docs = [d for d in itertools.islice(small.documents(), 20_000) if len(d.words) > 3]
+    result = []
+    for doc in rng.sample(docs, n):
+        words = [w.text for w in doc.words]
+        k = rng.randrange(len(words) - 3)
+        result.append(" ".join(words[k : k + 3]))
+    return result
+
+
+def _percentiles(samples_ms: list[float]) -> dict[str, float]:
+    ordered = sorted(samples_ms)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * len(ordered))) - 1)]
+    return {
+        "p50_ms": round(statistics.median(ordered), 2),
+        "p95_ms": round(p95, 2),
+        "max_ms": round(ordered[-1], 2),
+    }
+
+
+def main() -> None:
+    """Build (or reuse) an index, time the queries and print one JSON object."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hours", type=int, default=100)
+    parser.add_argument("--index", type=Path, default=None)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--procs", type=int, default=2)
+    parser.add_argument("--limitmb", type=int, default=512)
+    args = parser.parse_args()
+
+    corpus = Corpus(args.hours, args.seed)
+    index_dir = args.index or Path(tempfile.mkdtemp(prefix="search-bench-"))
+    build_s = None
+    segments = None
+    if current_generation(index_dir) is None:
+        started = time.perf_counter()
+        segments = rebuild(
+            index_dir, corpus.documents(), procs=args.procs, limitmb=args.limitmb, timeout_s=5
+        )
+        build_s = round(time.perf_counter() - started, 1)
+    gen = current_generation(index_dir)
+    size_mb = round(sum(p.stat().st_size for p in gen.iterdir()) / 2**20, 1)
+
+    searcher = Searcher(index_dir)
+    figures: dict[str, dict[str, float]] = {}
+    for kind, requests in queries(corpus, args.seed).items():
+        for request in requests[:10]:  # warm caches for this kind
+            searcher.search(request)
+        samples = []
+        for request in requests:
+            started = time.perf_counter()
+            results = searcher.search(request)
+            samples.append((time.perf_counter() - started) * 1000)
+            assert all(hit.snippet_html for hit in results.hits)
+        figures[kind] = _percentiles(samples)
+    segments = segments if segments is not None else searcher.doc_count()
+    print(
+        json.dumps(
+            {
+                "hours": args.hours,
+                "segments": segments,
+                "build_s": build_s,
+                "size_mb": size_mb,
+                "queries": figures,
+            }
+        )
+    )
+    if args.index is None:
+        shutil.rmtree(index_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,269 @@
+"""From what a researcher types to a Whoosh query, never raising on bad input.
+
+Syntax: words (all must match), "exact phrases", OR, -exclusion (or NOT),
+prefix*, and fields speaker:, org:, session:, series:, year: (2018, 2015-2018,
+[2015 TO 2018]) and date: (2018-03, [2018-01-01 TO 2018-06-30], >2018-01-01).
+A malformed query is searched as plain words, with a notice saying so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from whoosh import qparser
+from whoosh.qparser import AndGroup, QueryParser
+from whoosh.query import (
+    And,
+    AndNot,
+    Every,
+    Not,
+    NullQuery,
+    Or,
+    Phrase,
+    Prefix,
+    Query,
+    Term,
+    TermRange,
+    Wildcard,
+)
+
+from index.analysis import LANGUAGES, fold, terms
+from index.facets import KeyTables
+from index.schema import PLAIN_FIELD, TEXT_FIELDS, build_schema
+from index.terms import UnionPrefix, UnionWildcard
+
+MAX_QUERY_CHARS = 1000
+MAX_PLAIN_WORDS = 32
+KEY_QUERY_FIELDS = ("speaker", "org", "session", "series")
+ALIASES = {
+    "speaker": ["orateur", "intervenant"],
+    "org": ["affiliation", "organisation"],
+    "session": ["seance"],
+    "series": ["serie"],
+    "year": ["annee"],
+}
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+_FIELD_NAMES = {*KEY_QUERY_FIELDS, "year", "date"} | {a for al in ALIASES.values() for a in al}
+_EMPTY_FIELD_RE = re.compile(r"(?:^|[\s(])(\w+):(?=\s|$|\))")
+_YEAR_SPAN_RE = re.compile(r"^(\d{4})\s*(?:-|\.\.)\s*(\d{4})$")
+_WORD_RE = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A Whoosh query with the notice to show when the input had to be reinterpreted."""
+
+    query: Query
+    notice: str | None = None
+
+
+class _Parser(QueryParser):
+    """Whoosh's parser, with stop words and prefixes adapted to several languages."""
+
+    def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True, removestops=True):
+        """Return the query of one word or prefix (None for a stop word)."""
+        if fieldname in TEXT_FIELDS and termclass is Term and removestops:
+            # A word that is a stop word in any language is dropped in all of
+            # them: "le conseil" must not require "le" in English segments,
+            # which would exclude every French one.
+            if any(not terms(text, lang) for lang in LANGUAGES):
+                return None
+        if fieldname in TEXT_FIELDS and termclass in (Prefix, Wildcard):
+            # Matched against unstemmed words; the same clause for every language.
+            cls = UnionPrefix if termclass is Prefix else UnionWildcard
+            return cls(PLAIN_FIELD, fold(text), boost=boost)
+        return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+
+
+@cache
+def _parser() -> QueryParser:
+    parser = _Parser(None, build_schema(), group=AndGroup)
+    parser.add_plugin(qparser.MultifieldPlugin(list(TEXT_FIELDS)))
+    # "-" only excludes at the start of a word: "peut-être" and "2018-03" stay whole.
+    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<!\S)\+", minusexpr=r"(?<!\S)-"))
+    parser.add_plugin(qparser.GtLtPlugin())
+    parser.add_plugin(qparser.FieldAliasPlugin(ALIASES))
+    return parser
+
+
+def parse(text: str, tables: KeyTables | None = None) -> ParsedQuery:
+    """Parse a user's query; fall back to its plain words when it is malformed."""
+    text = (text or "").strip()
+    if len(text) > MAX_QUERY_CHARS:
+        return plain_query(text, "The query was too long; searched for its first words only.")
+    problem = malformation(text)
+    if problem:
+        return plain_query(
+            text, f"The query could not be read ({problem}); searched for its words."
+        )
+    unresolved: list[str] = []
+    try:
+        parsed = _parser().parse(text)
+        query = simplify(rewrite(parsed, tables or KeyTables(), unresolved))
+    except Exception:  # whatever the parser chokes on, the user still gets results
+        return plain_query(text, "The query could not be read; searched for its words.")
+    if unresolved:
+        return ParsedQuery(query, f"Nothing in the archive matches {', '.join(unresolved)}.")
+    if query is NullQuery and _WORD_RE.search(text):
+        return ParsedQuery(query, "The query has only very common words, which are not indexed.")
+    return ParsedQuery(query)
+
+
+def malformation(text: str) -> str | None:
+    """Say what is wrong with a query's syntax, or return None when it is well formed."""
+    if text.count('"') % 2:
+        return "a quotation mark is not closed"
+    outside = re.sub(r'"[^"]*"', '""', text)
+    for opening, closing in ("()", "[]", "{}"):
+        depth = 0
+        for char in outside:
+            depth += (char == opening) - (char == closing)
+            if depth < 0:
+                break
+        if depth:
+            return f"unbalanced {opening}{closing}"
+    tokens = outside.replace("(", " ").replace(")", " ").split()
+    ops = [t in _OPERATORS for t in tokens]
+    if tokens and (ops[-1] or (ops[0] and tokens[0] != "NOT")):
+        return f"'{tokens[-1] if ops[-1] else tokens[0]}' has nothing to combine"
+    if any(a and b and t2 != "NOT" for a, b, t2 in zip(ops, ops[1:], tokens[1:], strict=False)):
+        return "two operators in a row"
+    empty = [m.group(1) for m in _EMPTY_FIELD_RE.finditer(outside) if m.group(1) in _FIELD_NAMES]
+    if empty:
+        return f"'{empty[0]}:' has no value"
+    return None
+
+
+def plain_query(text: str, notice: str) -> ParsedQuery:
+    """Return an AND of the words of `text` (no syntax at all), with `notice`."""
+    words = [w for w in _WORD_RE.findall(text) if w not in _OPERATORS][:MAX_PLAIN_WORDS]
+    # As in `_Parser`: a stop word in any language is no condition at all.
+    words = [w for w in words if all(terms(w, lang) for lang in LANGUAGES)]
+    clauses = [Or([Term(f, t) for f in TEXT_FIELDS for t in terms(w, f[5:])]) for w in words]
+    return ParsedQuery(simplify(And(clauses)), notice)
+
+
+def rewrite(query: Query, tables: KeyTables, unresolved: list[str]) -> Query:
+    """Adapt parsed clauses to the index: resolve names, widen dates and years.
+
+    Field values that designate nothing are appended to `unresolved`.
+    """
+    if not query.is_leaf():
+        return query.apply(lambda q: rewrite(q, tables, unresolved))
+    name = getattr(query, "fieldname", None)
+    if name in KEY_QUERY_FIELDS:
+        return _key_clause(query, name, tables, unresolved)
+    if name == "year" and isinstance(query, Term):
+        span = _YEAR_SPAN_RE.match(query.text)
+        return TermRange("year", span.group(1), span.group(2)) if span else query
+    if name == "date":
+        return _date_clause(query)
+    return query
+
+
+def _key_clause(query: Query, name: str, tables: KeyTables, unresolved: list[str]) -> Query:
+    if isinstance(query, Phrase):
+        text, prefix = " ".join(query.words), False
+    elif isinstance(query, Term | Prefix | Wildcard):
+        text, prefix = query.text.rstrip("*?"), not isinstance(query, Term)
+    else:
+        return query
+    values = tables.resolve(name, text, prefix=prefix)
+    if not values:
+        unresolved.append(f"{name}:{text}")
+        return NullQuery
+    return Or([Term(name, v) for v in values])
+
+
+def _date_clause(query: Query) -> Query:
+    if isinstance(query, Term) and len(query.text) < 10:
+        return Prefix("date", query.text)  # "2018-03" means the whole month
+    if isinstance(query, TermRange):
+        start, end = query.start, query.end
+        # A partial end ("2018-06") includes every day that starts with it; an
+        # exclusive partial start (">2018") begins after every such day.
+        if end and len(end) < 10 and not query.endexcl:
+            end += "\uffff"
+        if start and len(start) < 10 and query.startexcl:
+            start += "\uffff"
+        return TermRange("date", start, end, query.startexcl, query.endexcl)
+    return query
+
+
+def filter_query(
+    *,
+    session: str | None = None,
+    speaker: str | None = None,
+    series: str | None = None,
+    org: str | None = None,
+    year: int | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+) -> Query | None:
+    """Return the And of exact key filters (slugs, ISO dates), or None when there are none."""
+    clauses: list[Query] = [
+        Term(name, str(value))
+        for name, value in (
+            ("session", session),
+            ("speaker", speaker),
+            ("series", series),
+            ("org", org),
+            ("year", year),
+        )
+        if value
+    ]
+    if date_from or date_to:
+        clauses.append(TermRange("date", date_from or None, date_to or None))
+    return And(clauses) if clauses else None
+
+
+def simplify(query: Query) -> Query:
+    """Normalise `query`, where a clause that can match nothing empties its And.
+
+    Whoosh's own normalize() drops such clauses from an And, which would turn
+    "speaker:nobody conseil" into "conseil".
+    """
+    return _without_nulls(query).normalize()
+
+
+def _without_nulls(query: Query) -> Query:
+    if isinstance(query, Not):
+        inner = _without_nulls(query.query)
+        return Every() if inner is NullQuery else Not(inner)
+    if isinstance(query, AndNot):
+        positive, negative = _without_nulls(query.a), _without_nulls(query.b)
+        if positive is NullQuery:
+            return NullQuery
+        return positive if negative is NullQuery else AndNot(positive, negative)
+    if isinstance(query, And | Or):
+        kids = [_without_nulls(q) for q in query.subqueries]
+        if isinstance(query, And):
+            if any(k is NullQuery for k in kids):
+                return NullQuery
+            kids = [k for k in kids if not isinstance(k, Every)] or kids[:1]
+        kids = [k for k in kids if k is not NullQuery]
+        return type(query)(kids, boost=query.boost) if kids else NullQuery
+    return query
+
+
+def prune(query: Query, reader) -> Query:
+    """Replace terms and phrases the index does not contain by NullQuery, then simplify.
+
+    A clause that cannot match also keeps Whoosh from skipping low-scoring
+    blocks, so pruning it makes common-word searches several times faster.
+    """
+
+    def absent(q: Query) -> Query:
+        """Return `q` with the clauses the index cannot match replaced by NullQuery."""
+        if isinstance(q, Term):
+            return q if reader.doc_frequency(q.fieldname, q.text) else NullQuery
+        if isinstance(q, Phrase):
+            missing = any(not reader.doc_frequency(q.fieldname, w) for w in q.words)
+            return NullQuery if missing else q
+        if q.is_leaf():
+            return q
+        return q.apply(absent)
+
+    return simplify(absent(query))
