@@ -301,7 +301,7 @@ def search_command(
     except SearchIndexError as exc:
         fail(str(exc))
     if as_json:
-        click.echo(json.dumps(results.as_dict(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(results.to_json(), ensure_ascii=False, indent=2))
         return
     if results.notice:
         click.echo(results.notice, err=True)
