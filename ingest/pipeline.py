@@ -130,24 +130,49 @@ def create_ingest_job(
         )
         db.add(recording)
         db.flush()
-        job = Job(
-            kind="ingest",
-            session_id=session.id,
-            recording_id=recording.id,
-            state="queued",
-            params={
-                "language": language,
-                "model": model,
-                "transcript_file": str(Path(transcript_file).resolve())
-                if transcript_file
-                else None,
-                "created_session": created,
-                "author": author,
-            },
+        job = add_job(
+            db,
+            session,
+            recording,
+            language=language,
+            model=model,
+            transcript_file=Path(transcript_file).resolve() if transcript_file else None,
+            created_session=created,
+            author=author,
         )
-        db.add(job)
-        db.flush()
         return job.id
+
+
+def add_job(
+    db,
+    session: Session,
+    recording: Recording,
+    *,
+    language: str | None = None,
+    model: str | None = None,
+    transcript_file: Path | None = None,
+    created_session: bool = False,
+    author: str = "",
+    note: str = "",
+) -> Job:
+    """Add a queued ingest job for a stored recording (a first ingest or a re-transcription)."""
+    job = Job(
+        kind="ingest",
+        session_id=session.id,
+        recording_id=recording.id,
+        state="queued",
+        params={
+            "language": language,
+            "model": model,
+            "transcript_file": str(transcript_file) if transcript_file else None,
+            "created_session": created_session,
+            "author": author,
+            "note": note,
+        },
+    )
+    db.add(job)
+    db.flush()
+    return job
 
 
 def _existing_session(db, slug: str) -> Session:
@@ -325,6 +350,7 @@ def ingest_file(catalogue: Catalogue, settings: Settings, media_path: Path, **kw
 
 __all__ = [
     "JobProgress",
+    "add_job",
     "MediaError",
     "create_ingest_job",
     "ingest_file",

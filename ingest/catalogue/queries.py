@@ -16,6 +16,7 @@ from ingest.catalogue.schema import (
     Appearance,
     Person,
     ProgrammeItem,
+    Recording,
     Segment,
     Series,
     Session,
@@ -70,6 +71,16 @@ def get_series(db: OrmSession, slug: str) -> Series | None:
 def get_person(db: OrmSession, slug: str) -> Person | None:
     """Return the person with that slug, or None."""
     return db.scalar(select(Person).where(Person.slug == slug))
+
+
+def latest_recording(db: OrmSession, session: Session) -> Recording | None:
+    """Return the session's most recently added recording, or None."""
+    return db.scalar(
+        select(Recording)
+        .where(Recording.session_id == session.id)
+        .order_by(Recording.id.desc())
+        .limit(1)
+    )
 
 
 def current_transcript(db: OrmSession, session: Session) -> Transcript | None:

@@ -13,7 +13,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ingest.catalogue.schema import Job, Recording
+from ingest.catalogue.queries import latest_recording
+from ingest.catalogue.schema import Job
+from ingest.pipeline import add_job
 from portal.extensions import get_db
 from portal.workspace import make_blueprint, session_or_404
 
@@ -117,12 +119,7 @@ def retranscribe(slug: str):
     """Transcribe the session's recording again, with another model or language."""
     db = get_db()
     session = session_or_404(slug)
-    recording = db.scalar(
-        select(Recording)
-        .where(Recording.session_id == session.id)
-        .order_by(Recording.id.desc())
-        .limit(1)
-    )
+    recording = latest_recording(db, session)
     if recording is None:
         flash(_("This session has no recording yet: upload one first."), "error")
         return redirect(url_for("workspace_editing.session", slug=slug))
@@ -131,20 +128,15 @@ def retranscribe(slug: str):
         flash(_("The language must be a two-letter code such as fr or en."), "error")
         return redirect(url_for("workspace_editing.session", slug=slug))
     model = request.form.get("model", "").strip()[:200] or None
-    job = Job(
-        kind="ingest",
-        session_id=session.id,
-        recording_id=recording.id,
-        state="queued",
-        params={
-            "language": language,
-            "model": model,
-            "author": current_user.username,
-            "created_session": False,
-            "note": "re-transcription",
-        },
+    job = add_job(
+        db,
+        session,
+        recording,
+        language=language,
+        model=model,
+        author=current_user.username,
+        note="re-transcription",
     )
-    db.add(job)
     db.commit()
     _enqueue(job.id)
     flash(_("Re-transcription queued (job %(id)d).", id=job.id), "success")

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from ingest.catalogue.queries import (
     current_transcript,
+    latest_recording,
     session_people,
     transcript_segments,
     transcript_version,
@@ -122,12 +123,7 @@ def media(slug: str):
     """Serve the session's recording to the editor (byte ranges, for seeking)."""
     db = get_db()
     session = session_or_404(slug)
-    recording = db.scalar(
-        select(Recording)
-        .where(Recording.session_id == session.id)
-        .order_by(Recording.id.desc())
-        .limit(1)
-    )
+    recording = latest_recording(db, session)
     if recording is None:
         abort(404)
     home = archive().settings.home
