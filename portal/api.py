@@ -15,7 +15,7 @@ from portal.services import sessions as session_service
 from portal.services.citation import cite as make_citation
 from portal.services.params import int_param
 from portal.services.people import speaker_view
-from portal.services.search import SearchUnavailable, read_form, run_search
+from portal.services.search import SearchUnavailable, read_form
 from portal.services.transcript import TranscriptView, load_transcript
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -108,11 +108,8 @@ def search():
         request.args.get("page_size"), default=20, minimum=1, maximum=MAX_API_PAGE_SIZE
     )
     group = request.args.get("group", "").lower() in ("1", "true", "yes")
-    state = archive()
     try:
-        results = run_search(
-            state.searcher,
-            state.settings.index_dir,
+        results = archive().search(
             form,
             page_size=page_size,
             group_by_session=group,

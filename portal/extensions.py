@@ -8,6 +8,7 @@ The archive's shared state (settings, catalogue, searcher) lives in
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, g
 from flask_babel import Babel
@@ -17,6 +18,10 @@ from index.errors import SearchIndexError
 from index.search import Searcher
 from ingest.catalogue import Catalogue, open_catalogue
 from ingest.config import Settings
+
+if TYPE_CHECKING:
+    from index.results import SearchResults
+    from portal.services.search import SearchForm
 
 babel = Babel()
 
@@ -28,6 +33,12 @@ class Archive:
     settings: Settings
     catalogue: Catalogue
     searcher: Searcher | None  # None when the index could not be opened
+
+    def search(self, form: SearchForm, **options: Any) -> SearchResults:
+        """Run a search form against the warm searcher (see services.search.run_search)."""
+        from portal.services.search import run_search
+
+        return run_search(self.searcher, self.settings.index_dir, form, **options)
 
 
 def init_archive(app: Flask, settings: Settings) -> Archive:

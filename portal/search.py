@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 
 from portal.extensions import archive
-from portal.services.search import FILTERS, SearchUnavailable, read_form, run_search
+from portal.services.search import FILTERS, SearchUnavailable, read_form
 
 bp = Blueprint("search", __name__)
 
@@ -18,11 +18,8 @@ def page():
     form = read_form(request.args, current_app.config["ARCHIVE_MAX_QUERY_CHARS"])
     results, unavailable = None, False
     if not form.empty:
-        state = archive()
         try:
-            results = run_search(
-                state.searcher,
-                state.settings.index_dir,
+            results = archive().search(
                 form,
                 page_size=current_app.config["ARCHIVE_PAGE_SIZE"] // 2,
                 group_by_session=True,

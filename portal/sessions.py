@@ -17,7 +17,7 @@ from portal.services import seo
 from portal.services import sessions as session_service
 from portal.services.citation import pinned_passage
 from portal.services.params import int_param, time_param
-from portal.services.search import SearchForm, SearchUnavailable, highlights_of, run_search
+from portal.services.search import SearchForm, SearchUnavailable, highlights_of
 from portal.services.transcript import load_transcript
 
 bp = Blueprint("sessions", __name__)
@@ -96,11 +96,8 @@ def _line_at(transcript, start_ms: int | None) -> int | None:
 
 def _session_hits(slug: str, query: str) -> tuple[list, bool]:
     form = SearchForm(q=query, filters={"session": slug})
-    state = archive()
     try:
-        results = run_search(
-            state.searcher,
-            state.settings.index_dir,
+        results = archive().search(
             form,
             page_size=SESSION_SEARCH_MAX_HITS,
             group_by_session=False,

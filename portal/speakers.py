@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 
 from portal.extensions import archive, get_db
 from portal.services.people import speaker_view
-from portal.services.search import SearchUnavailable, read_form, run_search
+from portal.services.search import SearchUnavailable, read_form
 
 bp = Blueprint("speakers", __name__)
 
@@ -21,11 +21,8 @@ def show(slug: str):
     results, unavailable = None, False
     if form.q:
         form = type(form)(q=form.q, filters={"speaker": slug}, page=form.page)
-        state = archive()
         try:
-            results = run_search(
-                state.searcher,
-                state.settings.index_dir,
+            results = archive().search(
                 form,
                 page_size=current_app.config["ARCHIVE_PAGE_SIZE"],
             )
