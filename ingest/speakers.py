@@ -72,13 +72,54 @@ def attribute_speakers(
         return turns[index].person_slug if index >= 0 else None
 
     result: list[TranscribedSegment] = []
-    for segment in segments:
+    for number, segment in enumerate(segments):
         if not segment.words:
             middle = (segment.start_ms + segment.end_ms) // 2
             result.append(replace(segment, speaker_slug=speaker_at(middle)))
             continue
-        result.extend(_split_by_speaker(segment, speaker_at))
+        previous_end = segments[number - 1].end_ms if number else None
+        next_start = segments[number + 1].start_ms if number + 1 < len(segments) else None
+        times = _attribution_times(segment.words, starts, previous_end, next_start)
+        result.extend(_split_by_speaker(segment, [speaker_at(t) for t in times]))
     return result
+
+
+# A change of speaker falls in a pause: Whisper tends to start the first word of a
+# new speaker early, inside that pause, so a programme offset is snapped to the
+# longest pause within this distance of it.
+SNAP_MS = 2_000
+MIN_PAUSE_MS = 150  # shorter gaps are the flow of speech, not a change of speaker
+
+
+def _attribution_times(
+    words: list[Word], boundaries: list[int], previous_end: int | None, next_start: int | None
+) -> list[int]:
+    """Return, per word, the instant used to look up its speaker (its middle, or snapped)."""
+    times = [(w.start_ms + w.end_ms) // 2 for w in words]
+    # The first turn has nobody before it to hand words back to: only changes snap.
+    for boundary in boundaries[1:]:
+        if not words[0].start_ms - SNAP_MS <= boundary <= words[-1].end_ms + SNAP_MS:
+            continue
+        # Gap i lies before word i; gap 0 and gap len(words) are the pauses to the
+        # neighbouring segments, so a cut between segments is a candidate too.
+        edges = [previous_end] + [w.end_ms for w in words]
+        starts = [w.start_ms for w in words] + [next_start]
+        pauses = [
+            (starts[i] - edges[i], -abs((edges[i] + starts[i]) // 2 - boundary), i)
+            for i in range(len(words) + 1)
+            if edges[i] is not None
+            and starts[i] is not None
+            and abs((edges[i] + starts[i]) // 2 - boundary) <= SNAP_MS
+        ]
+        if not pauses or max(pauses)[0] < MIN_PAUSE_MS:
+            continue  # no clear pause: each word goes by its middle
+        _, _, cut = max(pauses)  # the longest pause, the nearest one on a tie
+        for i, time in enumerate(times):
+            if i < cut and boundary <= time <= boundary + SNAP_MS:
+                times[i] = boundary - 1
+            elif i >= cut and boundary - SNAP_MS <= time < boundary:
+                times[i] = boundary
+    return times
 
 
 def join_words(words: list[Word]) -> str:
@@ -96,10 +137,11 @@ def join_words(words: list[Word]) -> str:
 _GLUED_PREFIXES = frozenset("'’-,.;:!?)…")
 
 
-def _split_by_speaker(segment: TranscribedSegment, speaker_at) -> list[TranscribedSegment]:
+def _split_by_speaker(
+    segment: TranscribedSegment, speakers: list[str | None]
+) -> list[TranscribedSegment]:
     groups: list[tuple[str | None, list[Word]]] = []
-    for word in segment.words:
-        speaker = speaker_at((word.start_ms + word.end_ms) // 2)
+    for word, speaker in zip(segment.words, speakers, strict=True):
         if groups and groups[-1][0] == speaker:
             groups[-1][1].append(word)
         else:

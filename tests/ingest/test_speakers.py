@@ -123,3 +123,26 @@ def test_no_turns_means_no_attribution() -> None:
 def test_split_segment_text_is_rebuilt_without_stray_spaces(pieces: list[str], text: str) -> None:
     words = [Word(i * 100, i * 100 + 90, piece) for i, piece in enumerate(pieces)]
     assert join_words(words) == text
+
+
+def test_first_word_of_a_new_speaker_heard_early_in_the_pause_goes_to_the_new_speaker() -> None:
+    # Whisper starts "La" inside the pause before the offset at 25 s: the longest
+    # pause near the offset, not the offset itself, marks the change of speaker.
+    turns = [SpeakerTurn(0, "menard"), SpeakerTurn(25_000, "bernardin")]
+    before = _segment(20_000, [(20_000, 21_000, "Merci"), (21_100, 23_000, "société."),
+                               (23_900, 24_900, "La")])  # fmt: skip
+    after = _segment(25_200, [(25_200, 26_000, "séance"), (26_100, 27_000, "commence.")])
+    parts = attribute_speakers([before, after], turns)
+    assert [(p.speaker_slug, p.text) for p in parts] == [
+        ("menard", "Merci société."),
+        ("bernardin", "La"),
+        ("bernardin", "séance commence."),
+    ]
+
+
+def test_last_word_heard_late_stays_with_its_speaker_when_the_pause_is_after_it() -> None:
+    turns = [SpeakerTurn(0, "a"), SpeakerTurn(10_000, "b")]
+    first = _segment(8_000, [(8_000, 9_000, "fin"), (9_050, 11_000, "ici.")])  # middle: 10.03 s
+    second = _segment(11_500, [(11_500, 12_000, "Suite.")])
+    parts = attribute_speakers([first, second], turns)
+    assert [(p.speaker_slug, p.text) for p in parts] == [("a", "fin ici."), ("b", "Suite.")]
