@@ -26,6 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 SEED_MANIFEST = REPO / "manifests" / "ville-intelligente-cycle-2.yaml"
 SESSION = "2018-01-29-start-up-numerique-acteurs-municipaux"
 RATE = 22_050  # espeak-ng's native rate
+DEMO_USER, DEMO_PASSWORD = "archiviste", "demo-archiviste-2018"
 GAP_S = 1.2
 
 # (programme item index, person, espeak voice and pitch, text). Measured here with
@@ -236,7 +237,17 @@ def main(argv: list[str] | None = None) -> int:
                 [*archive, "ingest", str(media_file), "--session", slug, "--model", args.model],
                 check=True,
             )
+    users = subprocess.run([*archive, "user", "add", DEMO_USER, "--role", "admin",
+                            "--password-stdin"], input=DEMO_PASSWORD + "\n", text=True,
+                           capture_output=True)  # fmt: skip
+    if users.returncode and "already" not in users.stderr + users.stdout:
+        print(users.stderr, file=sys.stderr)
+        return users.returncode
     print(f"Demo archive ready in {home}.")
+    print(
+        f"Workspace: http://127.0.0.1:5000/workspace/ as {DEMO_USER} / {DEMO_PASSWORD} "
+        "(a local demo account: never use it on a server)"
+    )
     return 0
 
 
