@@ -17,8 +17,11 @@ install: system-deps $(BIN)/archive
 system-deps:
 	@scripts/system-deps.sh
 
-## Build the demo archive of the seed seminar, then serve the portal on 127.0.0.1:5000.
+## Build the demo archive of the seed seminar, then serve the portal on 127.0.0.1:5000
+## with a job worker beside it (uploads from the workspace are processed).
 demo: demo-build
+	$(BIN)/archive --home $(DEMO_HOME) worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/archive --home $(DEMO_HOME) serve
 
 demo-build: install

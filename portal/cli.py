@@ -357,4 +357,8 @@ _register_workspace_commands()
 
 
 if __name__ == "__main__":
-    main()
+    # Run the module's importable twin: sub-commands find the group's Context by
+    # class, and a class defined in __main__ would not be the one they look for.
+    from portal.cli import main as archive_main
+
+    archive_main()

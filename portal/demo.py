@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     home = Path(args.home).resolve()
-    archive = [sys.executable, "-m", "portal.cli", "--home", str(home)]
+    archive = [sys.executable, "-m", "portal", "--home", str(home)]
     recording = home.parent / "seance-4-ouverture.mp4"
     subprocess.run([*archive, "import", str(SEED_MANIFEST)], check=True)
     starts = synthesise(recording, find_ffmpeg())

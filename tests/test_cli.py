@@ -355,3 +355,16 @@ def test_console_script_runs_outside_the_test_process(tmp_path: Path) -> None:
     )
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
     assert refused.stderr.startswith("Error: no session 'inconnue'")
+
+
+@pytest.mark.parametrize("module", ["portal", "portal.cli"])
+def test_python_dash_m_honours_home_for_every_command(module: str, tmp_path: Path) -> None:
+    home = tmp_path / "archive"
+    result = subprocess.run(
+        [sys.executable, "-m", module, "--home", str(home), "user", "add", "claire",
+         "--password-stdin"],
+        input="un mot de passe solide\n", capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (home / "archive.sqlite3").is_file()
+    assert not (tmp_path / "instance").exists()  # not the default home beside it
