@@ -129,6 +129,8 @@ def test_correct_a_line_then_find_the_correction_by_search(page: Page, live):
     line.press("Control+s")
     expect(page.locator("#save-status")).to_have_text("✓ v2", timeout=10_000)
     expect(page.locator("#seg-7")).to_have_class(re.compile("is-verified"))
+    expect(page.locator("#seg-7 .ws-badge")).to_have_text("vérifié")  # no reload needed
+    expect(page.locator("#version-badge")).to_have_text(re.compile(r"^version 2$"))
     # The reindex is queued for the worker: within seconds, a viewer finds the new words.
     viewer = page.context.browser.new_page()
     for _ in range(40):

@@ -263,11 +263,13 @@
         saveStatus.textContent = "✓ v" + reply.body.version;
         segments.forEach(function (li) {  // the saved state is the new baseline
           var text = li.querySelector(".ws-text"), speaker = li.querySelector(".ws-speaker");
-          if (text.value !== text.defaultValue) li.classList.add("is-verified");
+          if (text.value !== text.defaultValue) markVerified(li);
           text.defaultValue = text.value;
           speaker.dataset.initial = speaker.value;
         });
         editor.dataset.version = reply.body.version;
+        var badge = document.getElementById("version-badge");
+        if (badge) badge.textContent = badge.dataset.label.replace("999999", reply.body.version);
         document.querySelectorAll('input[name="base_version"]').forEach(function (input) {
           input.value = reply.body.version;
         });
@@ -277,6 +279,18 @@
       });
     };
     saveButton.addEventListener("click", save);
+
+    // A corrected segment is verified now: its badge says so without a reload.
+    function markVerified(li) {
+      li.classList.add("is-verified");
+      var badge = li.querySelector(".ws-badge");
+      if (!badge) {
+        badge = document.createElement("span");
+        li.querySelector(".ws-speaker").after(badge);
+      }
+      badge.className = "ws-badge ws-badge-public";
+      badge.textContent = editor.dataset.labelVerified;
+    }
 
     editor.addEventListener("keydown", function (event) {
       var li = event.target.closest && event.target.closest(".ws-segment");
