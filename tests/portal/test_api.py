@@ -103,3 +103,35 @@ def test_versioned_session(client):
     assert client.get(f"/api/sessions/{SLUG}?v=1").get_json()["transcript"]["version"] == 1
     assert client.get(f"/api/sessions/{SLUG}?v=7").status_code == 404
     assert client.get(f"/api/sessions/{SLUG}?v=abc").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "options"),
+    [
+        ("collectivités", []),
+        ("collectivités", ["--speaker", "pierre-saulnier"]),
+        ('"qualité des rivières"', []),
+        ("capt*", ["--session", SLUG]),
+        ("seance OR usagers", ["--page", "1"]),
+    ],
+)
+def test_cli_and_api_return_the_same_hits(client, built_archive, query, options):
+    import json
+    from urllib.parse import urlencode
+
+    from click.testing import CliRunner
+
+    from portal.cli import main
+
+    home = str(built_archive.settings.home)
+    printed = CliRunner().invoke(main, ["--home", home, "search", query, *options, "--json"])
+    assert printed.exit_code == 0, printed.output
+    cli = json.loads(printed.output)
+    params = {"q": query, **dict(zip(options[::2], options[1::2], strict=True))}
+    params = {key.lstrip("-"): value for key, value in params.items()}
+    api = client.get(f"/api/search?{urlencode(params)}&page_size=10").get_json()
+    contract = ("session", "start", "end", "speaker", "text", "url")
+    assert cli["total"] == api["total"] > 0
+    assert [{k: h[k] for k in contract} for h in cli["hits"]] == [
+        {k: h[k] for k in contract} for h in api["hits"]
+    ]
