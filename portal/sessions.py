@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ingest.catalogue import queries
 from ingest.catalogue.schema import Recording
 from ingest.exports import EXPORT_FORMATS, export_transcript
+from portal.auth import can_see_drafts
 from portal.extensions import archive, get_db
 from portal.i18n import use_content_language
 from portal.media import resolve_inside, send_media
@@ -38,7 +39,7 @@ def index():
 def show(slug: str):
     """Show the player, programme and interactive transcript of one session."""
     db = get_db()
-    session = session_service.find_session(db, slug)
+    session = session_service.find_session(db, slug, include_drafts=can_see_drafts())
     if session is None:
         abort(404)
     detail = session_service.session_detail(db, session)
@@ -73,6 +74,7 @@ def show(slug: str):
         bad_time=bool(request.args.get("t")) and start_ms is None,
         jsonld=seo.session_jsonld(detail, transcript),
         export_formats=EXPORT_FORMATS,
+        draft_preview=not session.published,
     )
 
 
@@ -113,7 +115,7 @@ def transcript_file(slug: str, fmt: str):
     if fmt not in EXPORT_FORMATS:
         abort(404)
     db = get_db()
-    session = session_service.find_session(db, slug)
+    session = session_service.find_session(db, slug, include_drafts=can_see_drafts())
     if session is None:
         abort(404)
     version = int_param(request.args.get("v"), minimum=1)
@@ -138,7 +140,7 @@ def transcript_file(slug: str, fmt: str):
 def chapters(slug: str):
     """Return the programme as a WebVTT chapters track."""
     db = get_db()
-    session = session_service.find_session(db, slug)
+    session = session_service.find_session(db, slug, include_drafts=can_see_drafts())
     if session is None:
         abort(404)
     detail = session_service.session_detail(db, session)
@@ -151,8 +153,9 @@ def media(sha: str, kind: str, ext: str):
     if kind not in ("play", "poster") or len(sha) != 64:
         abort(404)
     db = get_db()
-    recordings = db.scalars(select(Recording).where(Recording.sha256 == sha))
-    recording = next((r for r in recordings if r.session.published), None)
+    recordings = list(db.scalars(select(Recording).where(Recording.sha256 == sha)))
+    public = next((r for r in recordings if r.session.published), None)
+    recording = public or (recordings[0] if recordings and can_see_drafts() else None)
     if recording is None:
         abort(404)
     relative = session_service.playable_file(recording) if kind == "play" else recording.poster_path
@@ -164,4 +167,8 @@ def media(sha: str, kind: str, ext: str):
     mimetype = ref.mimetype if kind == "play" else "image/jpeg"
     if kind == "poster" and path.suffix.lower() == ".png":
         mimetype = "image/png"
-    return send_media(path, mimetype, current_app.config["ARCHIVE_MEDIA_MAX_AGE_S"])
+    response = send_media(path, mimetype, current_app.config["ARCHIVE_MEDIA_MAX_AGE_S"])
+    if public is None:  # a draft previewed by an archivist: no shared cache may keep it
+        response.cache_control.public = False
+        response.cache_control.private = True
+    return response

@@ -116,9 +116,12 @@ def latest_sessions(db: OrmSession, limit: int | None = None) -> list[SessionSum
     return [summarize(s) for s in sessions[:limit]]
 
 
-def find_session(db: OrmSession, slug: str) -> Session | None:
-    """Return the published session with that slug (None for unknown or draft slugs)."""
-    return queries.get_session(db, slug)
+def find_session(db: OrmSession, slug: str, include_drafts: bool = False) -> Session | None:
+    """Return the published session with that slug (None for unknown or draft slugs).
+
+    include_drafts lets a signed-in archivist preview a draft as viewers will see it.
+    """
+    return queries.get_session(db, slug, include_drafts=include_drafts)
 
 
 def session_detail(db: OrmSession, session: Session) -> SessionDetail:

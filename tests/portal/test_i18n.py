@@ -31,3 +31,19 @@ def test_dates_follow_the_interface_language(client):
     assert "29 janvier 2018" in client.get(f"/sessions/{SLUG}").get_data(as_text=True)
     page = client.get(f"/sessions/{SLUG}?lang=en").get_data(as_text=True)
     assert "January 29, 2018" in page
+
+
+def test_every_interface_message_has_a_french_translation_and_the_mo_is_compiled():
+    from pathlib import Path
+
+    from babel.messages.mofile import read_mo
+    from babel.messages.pofile import read_po
+
+    folder = Path(__file__).resolve().parents[2] / "portal" / "translations" / "fr" / "LC_MESSAGES"
+    with open(folder / "messages.po", "rb") as handle:
+        po = read_po(handle, locale="fr")
+    with open(folder / "messages.mo", "rb") as handle:
+        mo = read_mo(handle)
+    untranslated = [m.id for m in po if m.id and not m.string]
+    assert untranslated == []
+    assert {m.id: m.string for m in po if m.id} == {m.id: m.string for m in mo if m.id}

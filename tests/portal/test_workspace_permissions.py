@@ -134,3 +134,21 @@ def test_drafts_are_visible_in_the_workspace_but_not_publicly(ws_app):
     archivist = _client(ws_app, "archivist")
     page = archivist.get("/workspace/").get_data(as_text=True)
     assert f"/workspace/sessions/{DRAFT_SLUG}" in page
+
+
+def test_an_archivist_previews_a_draft_as_viewers_will_see_it_and_nobody_else_does(ws_app):
+    with ws_app.extensions["archive"].catalogue.session() as db:
+        get_session(db, SLUG).published = False  # the session with a recording, as a draft
+    visitor = ws_app.test_client()
+    archivist = _client(ws_app, "archivist")
+    page = archivist.get(f"/sessions/{SLUG}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'content="noindex"' in html and "/media/" in html
+    media_url = html.split('src="/media/', 1)[1].split('"', 1)[0]
+    media = archivist.get(f"/media/{media_url}")
+    assert media.status_code == 200
+    assert "private" in media.headers["Cache-Control"]  # no shared cache keeps a draft
+    assert "public" not in media.headers["Cache-Control"]
+    for url in (f"/sessions/{SLUG}", f"/media/{media_url}", f"/sessions/{SLUG}/transcript.vtt"):
+        assert visitor.get(url).status_code == 404, url
