@@ -46,8 +46,10 @@ def test_every_interface_message_has_a_french_translation_and_the_mo_is_compiled
         mo = read_mo(handle)
 
     def table(catalogue) -> dict:  # plural messages have tuples of ids and of strings
-        return {str(m.id): tuple(m.string) if isinstance(m.string, list | tuple) else m.string
-                for m in catalogue if m.id}  # fmt: skip
+        def flat(value):
+            return tuple(value) if isinstance(value, list | tuple) else value
+
+        return {flat(m.id): flat(m.string) for m in catalogue if m.id}
 
     untranslated = [k for k, t in table(po).items() if not t or (isinstance(t, tuple) and "" in t)]
     assert untranslated == []
