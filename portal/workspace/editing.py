@@ -12,8 +12,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ingest.catalogue.queries import current_transcript, list_series
-from ingest.catalogue.schema import Appearance, Job, Recording, Series, Transcript
+from ingest.catalogue.queries import current_transcript, latest_recording, list_series
+from ingest.catalogue.schema import Appearance, Job, Series, Transcript
 from ingest.errors import CatalogueError
 from ingest.manifest import ITEM_KINDS
 from ingest.timecodes import format_clock, parse_timecode
@@ -39,12 +39,7 @@ def session(slug: str):
     jobs = list(
         db.scalars(select(Job).where(Job.session_id == record.id).order_by(Job.id.desc()).limit(10))
     )
-    recording = db.scalar(
-        select(Recording)
-        .where(Recording.session_id == record.id)
-        .order_by(Recording.id.desc())
-        .limit(1)
-    )
+    recording = latest_recording(db, record)
     return render_template(
         "workspace/session.html",
         session=record,

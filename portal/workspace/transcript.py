@@ -19,7 +19,7 @@ from ingest.catalogue.queries import (
     transcript_segments,
     transcript_version,
 )
-from ingest.catalogue.schema import Person, Recording, Transcript
+from ingest.catalogue.schema import Person, Transcript
 from ingest.errors import CatalogueError
 from portal.errors import api_error
 from portal.extensions import archive, get_db
@@ -46,12 +46,7 @@ def editor(slug: str):
     segments = transcript_segments(db, shown) if shown else []
     in_session = [p.person for p in session_people(session)]
     others = [p for p in db.scalars(select(Person).order_by(Person.name)) if p not in in_session]
-    recording = db.scalar(
-        select(Recording)
-        .where(Recording.session_id == session.id)
-        .order_by(Recording.id.desc())
-        .limit(1)
-    )
+    recording = latest_recording(db, session)
     return render_template(
         "workspace/transcript.html",
         session=session,
