@@ -28,7 +28,7 @@ def session_documents(db: OrmSession, session: Session) -> list[SegmentDocument]
     documents = []
     for segment in transcript_segments(db, transcript):
         speaker = segment.speaker
-        item = item_at(session, segment.start_ms)
+        item = item_at(session, (segment.start_ms + segment.end_ms) // 2)  # as the portal does
         documents.append(
             SegmentDocument(
                 segment_id=segment.id,

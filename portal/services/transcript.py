@@ -268,7 +268,10 @@ def _turns(
     next_item = 0
     for line in lines:
         item = None
-        while next_item < len(starts) and starts[next_item].start_ms <= line.start_ms:
+        # A line belongs to the talk it is mostly in: Whisper often starts the first
+        # line of a talk a little before the offset the archivist set.
+        middle_ms = (line.start_ms + line.end_ms) // 2
+        while next_item < len(starts) and starts[next_item].start_ms <= middle_ms:
             item = starts[next_item]
             next_item += 1
         if turns and item is None and turns[-1].lines[-1].speaker_slug == line.speaker_slug:

@@ -33,3 +33,20 @@ def test_search_terms_are_marked_as_whole_words_and_escaped():
         "Les <mark>données</mark> &lt;b&gt;ouvertes&lt;/b&gt;, <mark>données</mark>."
     )
     assert "<mark>" not in str(mark_terms("Les donnéesouvertes", {"données"}))
+
+
+def test_a_line_starting_just_before_a_talk_offset_is_shown_under_that_talk():
+    from portal.services.sessions import ProgrammeEntry
+    from portal.services.transcript import Line, _turns
+
+    opening = ProgrammeEntry(0, "opening", "Ouverture", "", 0, 25_000, ())
+    talk = ProgrammeEntry(1, "introduction", "Introduction", "", 25_000, None, ())
+    lines = [
+        Line(0, 12_000, 23_900, "Merci beaucoup.", "francois-menard"),
+        Line(1, 24_400, 31_900, "La séance s'intéresse…", "steve-bernardin"),  # heard early
+    ]
+    turns = _turns(lines, {}, (opening, talk))
+    assert [(t.item.title if t.item else None, t.lines[0].position) for t in turns] == [
+        ("Ouverture", 0),
+        ("Introduction", 1),
+    ]
