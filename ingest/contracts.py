@@ -20,6 +20,7 @@ class StreamInfo:
     sample_rate: int | None = None
     width: int | None = None
     height: int | None = None
+    pix_fmt: str | None = None  # video pixel format, e.g. "yuv420p"
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,9 @@ def probe(path: Path) -> ProbeResult:
     return ProbeResult(path=path, duration_ms=duration_ms, container=fmt, streams=streams)
 
 
+_BROWSER_PIX_FMTS = frozenset({"yuv420p", "yuvj420p"})
+
+
 def is_browser_playable(probe: ProbeResult) -> bool:
     """Say whether current browsers play this recording without a converted copy."""
     family = _container_family(probe)
@@ -75,7 +78,10 @@ def is_browser_playable(probe: ProbeResult) -> bool:
         return False
     if video is not None:
         video_ok, audio_ok = _VIDEO_PLAYABLE.get(family, (set(), set()))
-        return video in video_ok and audio in audio_ok
+        pix_fmt = next((s.pix_fmt for s in probe.streams if s.kind == "video"), None)
+        # Browsers decode 8-bit 4:2:0 only: 4:4:4 or 10-bit H.264 (screen recorders) fails.
+        chroma_ok = pix_fmt is None or pix_fmt in _BROWSER_PIX_FMTS
+        return video in video_ok and audio in audio_ok and chroma_ok
     if audio.startswith("pcm_"):
         audio = "pcm"
     return audio in _AUDIO_PLAYABLE.get(family, set())
@@ -132,7 +138,10 @@ def _stream_info(stream: av.stream.Stream) -> StreamInfo:
     ctx = stream.codec_context
     if stream.type == "audio":
         return StreamInfo("audio", codec, channels=ctx.channels, sample_rate=ctx.sample_rate)
-    return StreamInfo("video", codec, width=ctx.width or None, height=ctx.height or None)
+    return StreamInfo(
+        "video", codec, width=ctx.width or None, height=ctx.height or None,
+        pix_fmt=ctx.pix_fmt or None,
+    )  # fmt: skip
 
 
 def _looks_like_image(fmt: str, streams: tuple[StreamInfo, ...]) -> bool:

@@ -162,6 +162,17 @@ def test_playable_mp4_original_is_passed_through(tmp_path, h264_video, ffmpeg_bi
     assert list(tmp_path.iterdir()) == []
 
 
+def test_h264_in_4_4_4_from_a_screen_recorder_gets_a_4_2_0_copy(tmp_path, ffmpeg_bin) -> None:
+    screen = mf.tone_video(tmp_path / "obs.mp4", seconds=1, pix_fmt="yuv444p")
+    source = probe(screen)
+    assert [s.pix_fmt for s in source.streams if s.kind == "video"] == ["yuv444p"]
+    assert not is_browser_playable(source)  # Chrome and Firefox show a black frame
+    playable = make_playable(screen, tmp_path / "derived", source, ffmpeg_bin)
+    result = probe(playable)
+    assert [s.pix_fmt for s in result.streams if s.kind == "video"] == ["yuv420p"]
+    assert is_browser_playable(result)
+
+
 def test_audio_only_original_stays_audio(tmp_path: Path, ffmpeg_bin: str) -> None:
     wma = mf.silence_audio(tmp_path / "interview.wma", seconds=1)
     source = probe(wma)

@@ -59,13 +59,22 @@ def _audio_codec(dest: Path) -> dict:
     return {"acodec": _AUDIO_ENCODERS[dest.suffix.lower()]}
 
 
-def tone_video(dest: Path, seconds: float = 3, codec: str = "h264", size: str = "320x240") -> Path:
-    """Write a test-pattern video with a 440 Hz tone ("mpeg4" in .avi: not browser-playable)."""
+def tone_video(
+    dest: Path,
+    seconds: float = 3,
+    codec: str = "h264",
+    size: str = "320x240",
+    pix_fmt: str = "yuv420p",
+) -> Path:
+    """Write a test-pattern video with a 440 Hz tone ("mpeg4" in .avi: not browser-playable).
+
+    pix_fmt="yuv444p" gives the H.264 that screen recorders make and browsers refuse.
+    """
     video = ffmpeg.input(f"testsrc=size={size}:rate=25", f="lavfi", t=seconds)
     audio = ffmpeg.input("sine=frequency=440:sample_rate=44100", f="lavfi", t=seconds)
     options = {"vcodec": _VIDEO_ENCODERS[codec], **_audio_codec(dest)}
     if codec == "h264":
-        options.update(pix_fmt="yuv420p", preset="ultrafast")
+        options.update(pix_fmt=pix_fmt, preset="ultrafast")
     _run(ffmpeg.output(video, audio, str(dest), **options))
     return dest
 
