@@ -84,14 +84,7 @@ def extract_audio(src: Path, dest: Path, ffmpeg: str) -> Path:
     """Write the recording's loudness-normalised speech track as 16 kHz mono 16-bit WAV."""
     # Single-pass loudnorm adapts its gain as it goes, so one decode of a long file suffices.
     audio = _input(src)["a:0"].filter("loudnorm", **_LOUDNORM)
-    _write(
-        lambda tmp: ffmpeg_lib.output(audio, tmp, **_wav_options()),
-        dest,
-        ffmpeg,
-        f"extract the audio of {Path(src).name}",
-        check=_require_samples,
-    )
-    return dest
+    return _write_wav(audio, dest, ffmpeg, f"extract the audio of {Path(src).name}")
 
 
 def audio_window(src: Path, start_ms: int, end_ms: int, dest: Path, ffmpeg: str) -> Path:
@@ -100,11 +93,18 @@ def audio_window(src: Path, start_ms: int, end_ms: int, dest: Path, ffmpeg: str)
         raise MediaError(f"invalid audio window {start_ms}-{end_ms} ms of {Path(src).name}")
     # -ss/-t as input options: fast seek, still sample-accurate because we re-encode.
     stream = _input(src, ss=start_ms / 1000, t=(end_ms - start_ms) / 1000)["a:0"]
+    return _write_wav(stream, dest, ffmpeg, f"cut {start_ms}-{end_ms} ms of {Path(src).name}")
+
+
+def _write_wav(
+    stream: ffmpeg_lib.nodes.FilterableStream, dest: Path, ffmpeg: str, what: str
+) -> Path:
+    """Encode an audio stream as the speech WAV Whisper reads, atomically, never empty."""
     _write(
         lambda tmp: ffmpeg_lib.output(stream, tmp, **_wav_options()),
         dest,
         ffmpeg,
-        f"cut {start_ms}-{end_ms} ms of {Path(src).name}",
+        what,
         check=_require_samples,
     )
     return dest
