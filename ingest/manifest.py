@@ -18,6 +18,14 @@ from ingest.errors import ManifestError
 from ingest.timecodes import parse_timecode
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+LANGUAGE_RE = re.compile(r"[a-z]{2}")
+
+
+def is_language_code(value: str | None) -> bool:
+    """Say whether value is a lowercase two-letter ISO 639-1 code such as fr or en."""
+    return bool(value) and LANGUAGE_RE.fullmatch(value) is not None
+
+
 ROLES = ("speaker", "chair", "discussant", "moderator", "organiser", "respondent")
 ITEM_KINDS = (
     "talk",
@@ -179,7 +187,7 @@ def _slug(entry: dict, where: str, problems: _Problems, name: str = "slug") -> s
 
 def _language(entry: dict, where: str, problems: _Problems, default: str = "fr") -> str:
     language = _text(entry, "language", where, problems) or default
-    if not re.match(r"^[a-z]{2}$", language):
+    if not is_language_code(language):
         problems.add(
             where, f"field 'language' must be a two-letter code like fr or en: {language!r}"
         )

@@ -16,6 +16,7 @@ import click
 
 from ingest.config import Settings, load_settings
 from ingest.errors import DuplicateRecordingError, IngestError
+from ingest.manifest import is_language_code
 
 EXIT_USAGE = 2
 
@@ -128,7 +129,7 @@ def ingest_command(
     """Ingest a recording: probe, transcribe, attribute speakers, store and index."""
     from ingest.pipeline import create_ingest_job, run_job, unfinished_job_for
 
-    if language is not None and not (len(language) == 2 and language.isalpha()):
+    if language is not None and not is_language_code(language.lower()):
         fail(f"--language must be a two-letter code such as fr or en, not {language!r}", EXIT_USAGE)
     started = time.monotonic()
     try:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from ingest.catalogue.queries import current_transcript, latest_recording, list_series
 from ingest.catalogue.schema import Appearance, Job, Series, Transcript
 from ingest.errors import CatalogueError
-from ingest.manifest import ITEM_KINDS
+from ingest.manifest import ITEM_KINDS, is_language_code
 from ingest.timecodes import format_clock, parse_timecode
 from portal.extensions import get_db
 from portal.workspace import enqueue_reindex, make_blueprint, session_or_404
@@ -65,7 +65,7 @@ def metadata(slug: str):
         if not title:
             raise CatalogueError(_("The title cannot be empty."))
         language = form.get("language", "").strip().lower()
-        if not (len(language) == 2 and language.isalpha()):
+        if not is_language_code(language):
             raise CatalogueError(_("The language must be a two-letter code such as fr or en."))
         series_slug = form.get("series", "")
         series = (

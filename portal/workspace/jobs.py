@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from ingest.catalogue.queries import latest_recording
 from ingest.catalogue.schema import Job
+from ingest.manifest import is_language_code
 from ingest.pipeline import add_job
 from portal.extensions import get_db
 from portal.workspace import make_blueprint, session_or_404
@@ -124,7 +125,7 @@ def retranscribe(slug: str):
         flash(_("This session has no recording yet: upload one first."), "error")
         return redirect(url_for("workspace_editing.session", slug=slug))
     language = request.form.get("language", "").strip().lower() or None
-    if language and not (len(language) == 2 and language.isalpha()):
+    if language and not is_language_code(language):
         flash(_("The language must be a two-letter code such as fr or en."), "error")
         return redirect(url_for("workspace_editing.session", slug=slug))
     model = request.form.get("model", "").strip()[:200] or None

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from ingest.catalogue.schema import Appearance, Person, ProgrammeItem, Series, Session
 from ingest.errors import CatalogueError
-from ingest.manifest import ITEM_KINDS
+from ingest.manifest import ITEM_KINDS, is_language_code
 from ingest.storage import slugify
 
 _PERSON = re.compile(r"^\s*(?P<name>[^()]+?)\s*(?:\((?P<affiliation>[^()]*)\))?\s*$")
@@ -115,7 +115,7 @@ def new_session(
     title = (title or "").strip()
     if not title:
         raise CatalogueError("a new session needs a title")
-    if not re.fullmatch(r"[a-z]{2}", language or ""):
+    if not is_language_code(language):
         raise CatalogueError("the language must be a two-letter code such as fr or en")
     series = None
     if series_slug:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from ingest.catalogue.queries import get_session, list_series, list_sessions
 from ingest.catalogue.schema import Upload
 from ingest.errors import CatalogueError
+from ingest.manifest import is_language_code
 from portal.errors import api_error
 from portal.extensions import archive, get_db
 from portal.uploads import (
@@ -212,6 +213,6 @@ def _date(value: object) -> date | None:
 
 def _language(value: object) -> str | None:
     text = str(value or "").strip().lower()
-    if text and not (len(text) == 2 and text.isalpha()):
+    if text and not is_language_code(text):
         raise UploadError("the language must be a two-letter code such as fr or en")
     return text or None
