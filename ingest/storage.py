@@ -81,15 +81,7 @@ def relative_to_home(settings: Settings, path: Path) -> str:
 
 def write_json_atomic(path: Path, data) -> None:
     """Write JSON through a temporary file so readers never see half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, ensure_ascii=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, json.dumps(data, ensure_ascii=False))
 
 
 def write_text_atomic(path: Path, text: str) -> None:
