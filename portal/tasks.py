@@ -207,22 +207,19 @@ def recover(ctx: TaskContext) -> list[str]:
         uploads = list(
             db.scalars(select(Upload).where(Upload.state.in_(("received", "processing"))))
         )
-    for job in jobs:
-        lost = job.state == "queued" and ("run_ingest", job.id) not in pending
-        dead = job.state == "running" and (
-            _aware(job.updated_at) < stale or _owner_dead(job.params)
-        )
-        if lost or dead:
-            run_ingest(job.id)
-            requeued.append(f"job {job.id}")
-    for upload in uploads:
-        lost = upload.state == "received" and ("finish_upload", upload.id) not in pending
-        dead = upload.state == "processing" and (
-            _aware(upload.updated_at) < stale or _owner_dead(upload.params)
-        )
-        if lost or dead:
-            finish_upload(upload.id)
-            requeued.append(f"upload {upload.id}")
+    # (rows, state while waiting, state while worked on, task that processes one, label)
+    for rows, waiting, working, task, label in (
+        (jobs, "queued", "running", run_ingest, "job"),
+        (uploads, "received", "processing", finish_upload, "upload"),
+    ):
+        for row in rows:
+            lost = row.state == waiting and (task.task_class.__name__, row.id) not in pending
+            dead = row.state == working and (
+                _aware(row.updated_at) < stale or _owner_dead(row.params)
+            )
+            if lost or dead:
+                task(row.id)
+                requeued.append(f"{label} {row.id}")
     return requeued
 
 

@@ -343,3 +343,45 @@ def test_a_worker_in_another_process_takes_jobs_from_a_real_redis_queue(
             "Passé par Redis."
         )
     catalogue.dispose()
+
+
+def test_recovery_requeues_lost_and_orphaned_jobs_and_uploads_but_not_live_ones(fresh_archive):
+    from datetime import UTC, datetime, timedelta
+
+    from portal.tasks import configure_tasks, recover
+
+    settings = fresh_archive.settings
+    catalogue = open_catalogue(settings)
+    configure_queue(settings)  # a real SQLite queue: requeued work shows up as pending
+    huey.flush()
+    silent = datetime.now(UTC) - timedelta(minutes=10)
+    with catalogue.session() as db:
+        session = get_session(db, SLUG)
+        lost_job = Job(kind="ingest", session_id=session.id, state="queued", params={})
+        dead_job = Job(kind="ingest", session_id=session.id, state="running",
+                       params={"worker": "gone:1"}, updated_at=silent)  # fmt: skip
+        live_job = Job(kind="ingest", session_id=session.id, state="running",
+                       params={"worker": "elsewhere:2"})  # fmt: skip
+        lost_upload = Upload(id="a" * 32, filename="x.mp4", size_bytes=1, state="received",
+                             session_id=session.id)  # fmt: skip
+        dead_upload = Upload(id="b" * 32, filename="y.mp4", size_bytes=1, state="processing",
+                             session_id=session.id, params={"worker": "gone:1"},
+                             updated_at=silent)  # fmt: skip
+        db.add_all([lost_job, dead_job, live_job, lost_upload, dead_upload])
+        db.flush()
+        ids = (lost_job.id, dead_job.id, live_job.id)
+    requeued = recover(configure_tasks(settings, catalogue))
+    assert sorted(requeued) == sorted(
+        [f"job {ids[0]}", f"job {ids[1]}", f"upload {'a' * 32}", f"upload {'b' * 32}"]
+    )
+    pending = {(type(t).__name__, t.args[0]) for t in huey.pending()}
+    assert pending == {("run_ingest", ids[0]), ("run_ingest", ids[1]),
+                       ("finish_upload", "a" * 32), ("finish_upload", "b" * 32)}  # fmt: skip
+    # Queued work now has its message: only the silent ones (until a worker claims them,
+    # and a claim runs a duplicate message once) are sent again.
+    assert sorted(recover(configure_tasks(settings, catalogue))) == [
+        f"job {ids[1]}",
+        f"upload {'b' * 32}",
+    ]
+    huey.flush()
+    catalogue.dispose()
