@@ -6,9 +6,10 @@ from bisect import bisect_right
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from sqlalchemy import select
+from sqlalchemy.orm import Session as OrmSession
 
 from ingest.catalogue import queries
-from ingest.catalogue.schema import Recording
+from ingest.catalogue.schema import Recording, Session
 from ingest.exports import EXPORT_FORMATS, export_transcript
 from portal.auth import can_see_drafts
 from portal.extensions import archive, get_db
@@ -35,13 +36,19 @@ def index():
     )
 
 
+def _visible_session_or_404(db: OrmSession, slug: str) -> Session:
+    """Return the session a visitor may see (drafts only for archivists), or abort 404."""
+    session = session_service.find_session(db, slug, include_drafts=can_see_drafts())
+    if session is None:
+        abort(404)
+    return session
+
+
 @bp.get("/sessions/<slug>")
 def show(slug: str):
     """Show the player, programme and interactive transcript of one session."""
     db = get_db()
-    session = session_service.find_session(db, slug, include_drafts=can_see_drafts())
-    if session is None:
-        abort(404)
+    session = _visible_session_or_404(db, slug)
     detail = session_service.session_detail(db, session)
     use_content_language(detail.summary.language)
     start_ms = time_param(request.args.get("t"))
@@ -115,9 +122,7 @@ def transcript_file(slug: str, fmt: str):
     if fmt not in EXPORT_FORMATS:
         abort(404)
     db = get_db()
-    session = session_service.find_session(db, slug, include_drafts=can_see_drafts())
-    if session is None:
-        abort(404)
+    session = _visible_session_or_404(db, slug)
     version = int_param(request.args.get("v"), minimum=1)
     transcript = (
         queries.transcript_version(db, session, version)
@@ -140,9 +145,7 @@ def transcript_file(slug: str, fmt: str):
 def chapters(slug: str):
     """Return the programme as a WebVTT chapters track."""
     db = get_db()
-    session = session_service.find_session(db, slug, include_drafts=can_see_drafts())
-    if session is None:
-        abort(404)
+    session = _visible_session_or_404(db, slug)
     detail = session_service.session_detail(db, session)
     return Response(seo.chapters_vtt(detail), content_type="text/vtt; charset=utf-8")
 
