@@ -23,9 +23,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from core.catalogue import open_catalogue  # noqa: E402
+from core.settings import load_settings  # noqa: E402
 from index.service import index_session  # noqa: E402
-from ingest.catalogue import open_catalogue  # noqa: E402
-from ingest.config import load_settings  # noqa: E402
 from ingest.pipeline import ingest_file  # noqa: E402
 from tests.support.media_factory import french_clips_recording, shared_media_dir  # noqa: E402
 

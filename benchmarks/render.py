@@ -24,12 +24,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import select  # noqa: E402
 
-from ingest.catalogue import Recording, Session, open_catalogue  # noqa: E402
-from ingest.catalogue.importer import apply_manifest  # noqa: E402
-from ingest.catalogue.transcripts import store_transcript  # noqa: E402
-from ingest.config import load_settings  # noqa: E402
-from ingest.contracts import TranscribedSegment, Word  # noqa: E402
-from ingest.manifest import load_manifest  # noqa: E402
+from core.catalogue import Recording, Session, open_catalogue  # noqa: E402
+from core.catalogue.importer import apply_manifest  # noqa: E402
+from core.catalogue.transcripts import store_transcript  # noqa: E402
+from core.contracts import TranscribedSegment, Word  # noqa: E402
+from core.manifest import load_manifest  # noqa: E402
+from core.settings import load_settings  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.services.transcript import clear_cache  # noqa: E402
 

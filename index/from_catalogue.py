@@ -7,15 +7,15 @@ from collections.abc import Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
-from index.documents import SegmentDocument, WordTiming
-from ingest.catalogue.queries import (
+from core.catalogue.queries import (
     affiliation_map,
     current_transcript,
     get_session,
     item_at,
     transcript_segments,
 )
-from ingest.catalogue.schema import Session
+from core.catalogue.schema import Session
+from index.documents import SegmentDocument, WordTiming
 
 
 def session_documents(db: OrmSession, session: Session) -> list[SegmentDocument]:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.catalogue.db import Catalogue
 from index.from_catalogue import all_documents, documents_for_slug
 from index.writer import rebuild, replace_session
-from ingest.catalogue.db import Catalogue
 
 # A full reindex of 1,000 hours holds the write lock about four minutes: an ingest
 # finishing meanwhile waits for it rather than failing its index step.

@@ -12,7 +12,7 @@ import unicodedata
 import zlib
 from dataclasses import dataclass, replace
 
-from ingest.contracts import TranscribedSegment, Word
+from core.contracts import TranscribedSegment, Word
 
 # A segment containing one of these (folded) is a subtitle credit Whisper learnt
 # from its training data: the whole segment is invented, whatever else it says.

@@ -1,17 +1,15 @@
-"""One exception hierarchy for the ingest side, so callers can catch precisely.
+"""Errors of the ingest side, under the archive's `ArchiveError` (see `core.errors`).
 
 Messages are written for an archivist: they say what went wrong and what to do.
 """
 
 from __future__ import annotations
 
+from core.errors import ArchiveError
 
-class IngestError(Exception):
+
+class IngestError(ArchiveError):
     """Base class of every error raised by the ingest package."""
-
-
-class ConfigError(IngestError):
-    """The archive's configuration is missing or contradictory."""
 
 
 class MediaError(IngestError):
@@ -38,14 +36,6 @@ class ModelError(IngestError):
 
 class TranscriptionError(IngestError):
     """The speech recogniser failed on an otherwise valid recording."""
-
-
-class ManifestError(IngestError):
-    """A programme manifest is invalid; names the file, the entry and the field."""
-
-
-class CatalogueError(IngestError):
-    """A catalogue lookup or write failed (unknown slug, conflicting data)."""
 
 
 class SubtitleError(IngestError):

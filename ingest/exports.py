@@ -10,8 +10,8 @@ import json
 import textwrap
 from collections.abc import Callable
 
-from ingest.contracts import ExportSegment, ExportTranscript
-from ingest.timecodes import format_clock
+from core.contracts import ExportSegment, ExportTranscript
+from core.timecodes import format_clock
 
 # Media type and file extension of each format, for download links.
 EXPORT_FORMATS: dict[str, tuple[str, str]] = {

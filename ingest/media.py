@@ -17,7 +17,7 @@ from pathlib import Path
 
 import ffmpeg as ffmpeg_lib
 
-from ingest.contracts import ProbeResult
+from core.contracts import ProbeResult
 from ingest.errors import MediaError
 from ingest.media_probe import is_browser_playable, probe
 

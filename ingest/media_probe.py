@@ -13,7 +13,7 @@ import av
 import av.logging
 from av.stream import Disposition
 
-from ingest.contracts import ProbeResult, StreamInfo
+from core.contracts import ProbeResult, StreamInfo
 from ingest.errors import MediaError
 
 _US_PER_MS = 1000  # PyAV reports container durations in microseconds (AV_TIME_BASE)

@@ -18,18 +18,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from core.catalogue.db import Catalogue
+from core.catalogue.queries import get_session
+from core.catalogue.schema import Job, Recording, Session
+from core.errors import ArchiveError, CatalogueError
+from core.settings import Settings
 from ingest import media, steps
-from ingest.catalogue.db import Catalogue
-from ingest.catalogue.queries import get_session
-from ingest.catalogue.schema import Job, Recording, Session
-from ingest.config import Settings
-from ingest.errors import (
-    CatalogueError,
-    DuplicateRecordingError,
-    IngestError,
-    MediaError,
-    PipelineError,
-)
+from ingest.errors import DuplicateRecordingError, MediaError, PipelineError
 from ingest.storage import relative_to_home, safe_name, slugify, store_original
 from ingest.transcribe import Transcriber, make_transcriber
 
@@ -276,7 +271,7 @@ def _record_step(catalogue: Catalogue, job_id: int, name: str, produced: dict) -
 
 
 def _fail(catalogue: Catalogue, job_id: int, step: str, exc: Exception) -> None:
-    if isinstance(exc, IngestError):
+    if isinstance(exc, ArchiveError):
         reason = str(exc)
     else:
         reason = f"unexpected error ({type(exc).__name__}: {exc}); please report it"

@@ -14,7 +14,7 @@ import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from ingest.contracts import TranscribedSegment, Word
+from core.contracts import ProgrammeSlot, TranscribedSegment, Word
 
 
 @dataclass(frozen=True)
@@ -23,15 +23,6 @@ class SpeakerTurn:
 
     start_ms: int
     person_slug: str | None
-
-
-@dataclass(frozen=True)
-class ProgrammeSlot:
-    """What attribution needs of a programme item: its offset and its people."""
-
-    start_ms: int | None
-    # (person_slug, role, own start_ms or None), in programme order
-    people: tuple[tuple[str, str, int | None], ...]
 
 
 def programme_turns(slots: Iterable[ProgrammeSlot]) -> list[SpeakerTurn]:

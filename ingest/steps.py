@@ -14,14 +14,14 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from core.catalogue.queries import export_view, get_session, programme_slots, session_people
+from core.catalogue.schema import Job, Recording
+from core.catalogue.transcripts import store_transcript
+from core.contracts import ProbeResult, TranscribedSegment, Word
+from core.settings import Settings
 from ingest import media
-from ingest.catalogue.queries import export_view, get_session, programme_slots, session_people
-from ingest.catalogue.schema import Job, Recording
-from ingest.catalogue.transcripts import store_transcript
 from ingest.chunking import plan_chunks
 from ingest.cleaning import clean_segments
-from ingest.config import Settings
-from ingest.contracts import ProbeResult, TranscribedSegment, Word
 from ingest.speakers import attribute_speakers, programme_turns
 from ingest.storage import recording_dir, relative_to_home, write_json_atomic, write_text_atomic
 from ingest.transcribe import Transcriber
@@ -32,7 +32,7 @@ class RunContext:
     """Everything a step needs: settings, the job's ids and its work folder."""
 
     settings: Settings
-    catalogue: object  # ingest.catalogue.Catalogue (kept loose to avoid a cycle)
+    catalogue: object  # core.catalogue.Catalogue (kept loose to avoid a cycle)
     job_id: int
     session_slug: str
     recording_id: int

@@ -14,7 +14,7 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from ingest.config import Settings
+from core.settings import Settings
 
 
 def recording_dir(settings: Settings, sha256: str) -> Path:

@@ -17,7 +17,7 @@ from json.decoder import JSONObject
 from json.scanner import py_make_scanner
 from pathlib import Path
 
-from ingest.contracts import TranscribedSegment, Word
+from core.contracts import TranscribedSegment, Word
 from ingest.errors import SubtitleError
 
 ACCEPTED_SUFFIXES = (".vtt", ".srt", ".json")

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ingest.config import Settings
-from ingest.contracts import TranscribedSegment, TranscriptionResult, Word
+from core.contracts import TranscribedSegment, TranscriptionResult, Word
+from core.settings import Settings
 from ingest.errors import MediaError, ModelError, TranscriptionError
 from ingest.whisper_models import ModelSpec, resolve_model
 

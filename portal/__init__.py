@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Flask
 
-from ingest.config import load_settings
+from core.settings import load_settings
 from portal import errors, i18n, templating
 from portal.extensions import init_archive
 

@@ -38,7 +38,7 @@ from sqlalchemy import func, select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ingest.catalogue.schema import User
+from core.catalogue.schema import User
 
 ROLES = ("archivist", "admin")
 # argon2id with the library's defaults (RFC 9106 second recommendation: 64 MiB, t=3).

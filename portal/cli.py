@@ -14,9 +14,10 @@ from pathlib import Path
 
 import click
 
-from ingest.config import Settings, load_settings
-from ingest.errors import DuplicateRecordingError, IngestError
-from ingest.manifest import is_language_code
+from core.errors import ArchiveError
+from core.manifest import is_language_code
+from core.settings import Settings, load_settings
+from ingest.errors import DuplicateRecordingError
 
 EXIT_USAGE = 2
 
@@ -38,7 +39,7 @@ class Context:
     @property
     def catalogue(self):
         if self._catalogue is None:
-            from ingest.catalogue import open_catalogue
+            from core.catalogue import open_catalogue
 
             self._catalogue = open_catalogue(self.settings)
         return self._catalogue
@@ -74,11 +75,11 @@ def main(click_ctx: click.Context, home: str | None) -> None:
 @click.pass_obj
 def import_command(ctx: Context, manifest: Path) -> None:
     """Load series, people and sessions from a YAML manifest (re-import updates)."""
+    from core.catalogue.importer import apply_manifest
+    from core.catalogue.queries import current_transcript, get_session
+    from core.manifest import load_manifest
     from index.errors import SearchIndexError
     from index.service import index_session
-    from ingest.catalogue.importer import apply_manifest
-    from ingest.catalogue.queries import current_transcript, get_session
-    from ingest.manifest import load_manifest
 
     try:
         loaded = load_manifest(manifest)
@@ -92,7 +93,7 @@ def import_command(ctx: Context, manifest: Path) -> None:
             ]
         for slug in transcribed:  # names and affiliations may have changed
             index_session(ctx.catalogue, ctx.settings.index_dir, slug)
-    except IngestError as exc:
+    except ArchiveError as exc:
         fail(str(exc))
     except SearchIndexError as exc:  # the catalogue is updated; only search lags behind
         fail(
@@ -159,7 +160,7 @@ def ingest_command(
             job = run_job(
                 ctx.catalogue, ctx.settings, job_id, indexer=ctx.indexer(), on_progress=bar.update
             )
-    except IngestError as exc:
+    except ArchiveError as exc:
         fail(str(exc))
     _print_outcome(ctx, job, time.monotonic() - started)
 
@@ -199,7 +200,7 @@ def _print_outcome(ctx: Context, job, elapsed_s: float) -> None:
     store = job.steps_done.get("store", {})
     transcribe = job.steps_done.get("transcribe") or job.steps_done.get("import") or {}
     with ctx.catalogue.session() as db:
-        from ingest.catalogue.schema import Session
+        from core.catalogue.schema import Session
 
         session = db.get(Session, job.session_id)
         click.echo(
@@ -215,7 +216,7 @@ def _print_outcome(ctx: Context, job, elapsed_s: float) -> None:
 @click.pass_obj
 def sessions_command(ctx: Context, as_json: bool) -> None:
     """List sessions (drafts included, marked as such)."""
-    from ingest.catalogue.queries import session_summaries
+    from core.catalogue.queries import session_summaries
 
     with ctx.catalogue.session() as db:
         rows = session_summaries(db)
@@ -248,7 +249,7 @@ def sessions_command(ctx: Context, as_json: bool) -> None:
 @click.pass_obj
 def export_command(ctx: Context, slug: str, fmt: str, version: int | None) -> None:
     """Write a session's transcript to standard output."""
-    from ingest.catalogue.queries import export_view, get_session, transcript_version
+    from core.catalogue.queries import export_view, get_session, transcript_version
     from ingest.exports import export_transcript
 
     with ctx.catalogue.session() as db:

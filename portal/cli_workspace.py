@@ -13,9 +13,9 @@ from typing import Any
 
 import click
 
-from ingest.catalogue.db import Catalogue
-from ingest.config import Settings
-from ingest.errors import IngestError
+from core.catalogue.db import Catalogue
+from core.errors import ArchiveError
+from core.settings import Settings
 from ingest.transcribe import Transcriber
 
 
@@ -59,7 +59,7 @@ def user_add_command(click_ctx: click.Context, name: str, role: str, password_st
         check_password(password)
         with ctx.catalogue.session() as db:
             create_user(db, name, password, role)
-    except IngestError as exc:
+    except ArchiveError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
     click.echo(f"Created {role} account “{name}”.")

@@ -14,10 +14,10 @@ from flask import Flask, current_app, g
 from flask_babel import Babel
 from sqlalchemy.orm import Session as OrmSession
 
+from core.catalogue import Catalogue, open_catalogue
+from core.settings import Settings
 from index.errors import SearchIndexError
 from index.search import Searcher
-from ingest.catalogue import Catalogue, open_catalogue
-from ingest.config import Settings
 
 if TYPE_CHECKING:
     from index.results import SearchResults

@@ -14,8 +14,8 @@ from pathlib import Path
 from huey import Huey
 from huey.storage import BlackHoleStorage, MemoryStorage, SqliteStorage
 
-from ingest.config import Settings
-from ingest.errors import ConfigError
+from core.errors import ConfigError
+from core.settings import Settings
 
 QUEUE_NAME = "archive"
 

@@ -8,8 +8,8 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
-from ingest.catalogue import queries
-from ingest.catalogue.schema import Recording, Session
+from core.catalogue import queries
+from core.catalogue.schema import Recording, Session
 from ingest.exports import EXPORT_FORMATS, export_transcript
 from portal.auth import can_see_drafts
 from portal.extensions import archive, get_db

@@ -19,10 +19,10 @@ from flask import Flask
 from huey import crontab
 from sqlalchemy import or_, select, update
 
-from ingest.catalogue.db import Catalogue, open_catalogue
-from ingest.catalogue.schema import Job, Upload
-from ingest.config import Settings
-from ingest.errors import ConfigError, IngestError
+from core.catalogue.db import Catalogue, open_catalogue
+from core.catalogue.schema import Job, Upload
+from core.errors import ArchiveError, ConfigError
+from core.settings import Settings
 from ingest.transcribe import Transcriber
 from portal.queue import configure_queue, huey
 
@@ -91,7 +91,7 @@ def run_ingest(job_id: int) -> str:
                 transcriber=transcriber,
                 indexer=lambda slug: index_session(ctx.catalogue, ctx.settings.index_dir, slug),
             )
-        except IngestError as exc:  # already recorded on the job, in words for the archivist
+        except ArchiveError as exc:  # already recorded on the job, in words for the archivist
             log.warning("job %s failed: %s", job_id, exc)
             return "failed"
     return "done"

@@ -7,7 +7,7 @@ from datetime import date
 from flask import Flask, current_app, request, url_for
 from flask_babel import format_date
 
-from ingest.timecodes import format_clock
+from core.timecodes import format_clock
 
 
 def init_app(app: Flask) -> None:

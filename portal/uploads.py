@@ -22,10 +22,11 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
-from ingest.catalogue.db import Catalogue
-from ingest.catalogue.schema import Recording, Session, Upload
-from ingest.config import Settings
-from ingest.errors import CatalogueError, DuplicateRecordingError, IngestError, MediaError
+from core.catalogue.db import Catalogue
+from core.catalogue.schema import Recording, Session, Upload
+from core.errors import CatalogueError
+from core.settings import Settings
+from ingest.errors import DuplicateRecordingError, IngestError, MediaError
 
 COPY_BUFFER_BYTES = 1 << 20
 DEFAULT_MAX_BYTES = 16 * 1024**3

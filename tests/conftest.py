@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ingest.catalogue import Catalogue, open_catalogue
-from ingest.catalogue.importer import apply_manifest
-from ingest.config import Settings, load_settings
-from ingest.manifest import load_manifest
+from core.catalogue import Catalogue, open_catalogue
+from core.catalogue.importer import apply_manifest
+from core.manifest import load_manifest
+from core.settings import Settings, load_settings
 
 REPO = Path(__file__).resolve().parents[1]
 SEED_MANIFEST = REPO / "manifests" / "ville-intelligente-cycle-2.yaml"

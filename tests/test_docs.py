@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import pytest
 
-from ingest.config import _ENV_FIELDS
+from core.settings import _ENV_FIELDS
 from portal import DEFAULTS
 from portal.cli import main
 

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 
-from ingest.catalogue import queries
-from ingest.catalogue.schema import Person, Segment, Session, Transcript
+from core.catalogue import queries
+from core.catalogue.schema import Person, Segment, Session, Transcript
 from portal.services.sessions import PersonRef, people_of, person_ref
 from portal.templating import clock
 

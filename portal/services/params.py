@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.timecodes import parse_timecode
+from core.timecodes import parse_timecode
 
 
 def time_param(raw: str | None) -> int | None:

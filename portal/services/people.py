@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 
-from ingest.catalogue import queries
-from ingest.catalogue.schema import (
+from core.catalogue import queries
+from core.catalogue.schema import (
     Appearance,
     Person,
     ProgrammeItem,

@@ -10,9 +10,9 @@ from pathlib import Path
 from flask import url_for
 from sqlalchemy.orm import Session as OrmSession
 
-from ingest.catalogue import queries
-from ingest.catalogue.schema import Recording, Series, Session
-from ingest.contracts import ProbeResult, StreamInfo
+from core.catalogue import queries
+from core.catalogue.schema import Recording, Series, Session
+from core.contracts import ProbeResult, StreamInfo
 from ingest.media_probe import is_browser_playable
 
 

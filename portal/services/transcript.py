@@ -18,8 +18,8 @@ from markupsafe import Markup, escape
 from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session as OrmSession
 
-from ingest.catalogue import queries
-from ingest.catalogue.schema import Person, Segment, Session, Transcript
+from core.catalogue import queries
+from core.catalogue.schema import Person, Segment, Session, Transcript
 from portal.services.sessions import PersonRef, ProgrammeEntry
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app
 
-from ingest.catalogue.queries import get_session
-from ingest.catalogue.schema import Session
+from core.catalogue.queries import get_session
+from core.catalogue.schema import Session
 from portal.auth import require_archivist
 from portal.extensions import get_db
 from portal.uploads import UploadPolicy

@@ -10,8 +10,8 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as OrmSession
 
-from ingest.catalogue.schema import User
-from ingest.errors import CatalogueError
+from core.catalogue.schema import User
+from core.errors import CatalogueError
 from portal.auth import ROLES, hash_password
 
 MIN_PASSWORD_CHARS = 10

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session as OrmSession
 
-from ingest.catalogue.queries import current_transcript, transcript_segments, words_of
-from ingest.catalogue.schema import Recording, Segment, Session, Transcript
-from ingest.catalogue.transcripts import store_transcript
-from ingest.contracts import TranscribedSegment, Word
-from ingest.errors import CatalogueError
+from core.catalogue.queries import current_transcript, transcript_segments, words_of
+from core.catalogue.schema import Recording, Segment, Session, Transcript
+from core.catalogue.transcripts import store_transcript
+from core.contracts import TranscribedSegment, Word
+from core.errors import CatalogueError
 
 KEEP = object()  # "leave this segment's speaker as it is"
 

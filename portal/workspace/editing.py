@@ -12,11 +12,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ingest.catalogue.queries import current_transcript, latest_recording, list_series
-from ingest.catalogue.schema import Appearance, Job, Series, Transcript
-from ingest.errors import CatalogueError
-from ingest.manifest import ITEM_KINDS, is_language_code
-from ingest.timecodes import format_clock, parse_timecode
+from core.catalogue.queries import current_transcript, latest_recording, list_series
+from core.catalogue.schema import Appearance, Job, Series, Transcript
+from core.errors import CatalogueError
+from core.manifest import ITEM_KINDS, is_language_code
+from core.timecodes import format_clock, parse_timecode
 from portal.extensions import get_db
 from portal.workspace import enqueue_reindex, make_blueprint, session_or_404
 from portal.workspace.programme import add_item, parse_people, person_named

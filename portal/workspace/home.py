@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import render_template
 from sqlalchemy import func, select
 
-from ingest.catalogue.queries import list_sessions
-from ingest.catalogue.schema import Job, Transcript
+from core.catalogue.queries import list_sessions
+from core.catalogue.schema import Job, Transcript
 from portal.extensions import get_db
 from portal.workspace import make_blueprint
 

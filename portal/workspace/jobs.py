@@ -13,9 +13,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ingest.catalogue.queries import latest_recording
-from ingest.catalogue.schema import Job
-from ingest.manifest import is_language_code
+from core.catalogue.queries import latest_recording
+from core.catalogue.schema import Job
+from core.manifest import is_language_code
 from ingest.pipeline import add_job
 from portal.extensions import get_db
 from portal.workspace import make_blueprint, session_or_404

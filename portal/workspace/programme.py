@@ -13,9 +13,9 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as OrmSession
 
-from ingest.catalogue.schema import Appearance, Person, ProgrammeItem, Series, Session
-from ingest.errors import CatalogueError
-from ingest.manifest import ITEM_KINDS, is_language_code
+from core.catalogue.schema import Appearance, Person, ProgrammeItem, Series, Session
+from core.errors import CatalogueError
+from core.manifest import ITEM_KINDS, is_language_code
 from ingest.storage import slugify
 
 _PERSON = re.compile(r"^\s*(?P<name>[^()]+?)\s*(?:\((?P<affiliation>[^()]*)\))?\s*$")

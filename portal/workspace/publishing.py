@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from ingest.catalogue.queries import current_transcript
+from core.catalogue.queries import current_transcript
 from portal.extensions import get_db
 from portal.workspace import enqueue_reindex, make_blueprint, session_or_404
 

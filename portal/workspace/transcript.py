@@ -12,15 +12,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ingest.catalogue.queries import (
+from core.catalogue.queries import (
     current_transcript,
     latest_recording,
     session_people,
     transcript_segments,
     transcript_version,
 )
-from ingest.catalogue.schema import Person, Transcript
-from ingest.errors import CatalogueError
+from core.catalogue.schema import Person, Transcript
+from core.errors import CatalogueError
 from portal.errors import api_error
 from portal.extensions import archive, get_db
 from portal.workspace import enqueue_reindex, make_blueprint, session_or_404

@@ -13,10 +13,10 @@ from flask import current_app, jsonify, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from ingest.catalogue.queries import get_session, list_series, list_sessions
-from ingest.catalogue.schema import Upload
-from ingest.errors import CatalogueError
-from ingest.manifest import is_language_code
+from core.catalogue.queries import get_session, list_series, list_sessions
+from core.catalogue.schema import Upload
+from core.errors import CatalogueError
+from core.manifest import is_language_code
 from portal.errors import api_error
 from portal.extensions import archive, get_db
 from portal.uploads import (

@@ -6,8 +6,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ingest.catalogue.schema import User
-from ingest.errors import CatalogueError
+from core.catalogue.schema import User
+from core.errors import CatalogueError
 from portal.auth import require_admin
 from portal.extensions import get_db
 from portal.workspace import make_blueprint

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.catalogue import Catalogue
+from core.catalogue import Catalogue
+from core.contracts import TranscribedSegment, Word
+from core.settings import Settings
 from ingest.chunking import CHUNK_MS, SEARCH_MS, plan_chunks
-from ingest.config import Settings
-from ingest.contracts import TranscribedSegment, Word
 from ingest.errors import TranscriptionError
 from ingest.steps import RunContext, step_transcribe
 from tests.conftest import SESSION4

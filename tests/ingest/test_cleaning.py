@@ -6,8 +6,8 @@ import copy
 
 import pytest
 
+from core.contracts import TranscribedSegment, Word
 from ingest.cleaning import clean_segments, compression_ratio, fold
-from ingest.contracts import TranscribedSegment, Word
 
 
 def seg(text: str, start_ms: int = 0, with_words: bool = False, **metrics) -> TranscribedSegment:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ingest.contracts import ExportSegment, ExportTranscript, Word
+from core.contracts import ExportSegment, ExportTranscript, Word
 from ingest.exports import CAPTION_LINE_CHARS, EXPORT_FORMATS, export_transcript
 
 

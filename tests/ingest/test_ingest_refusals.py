@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from ingest.catalogue import Catalogue, Job, Recording, Session
-from ingest.config import Settings
-from ingest.errors import CatalogueError, DuplicateRecordingError, MediaError, SubtitleError
+from core.catalogue import Catalogue, Job, Recording, Session
+from core.errors import CatalogueError
+from core.settings import Settings
+from ingest.errors import DuplicateRecordingError, MediaError, SubtitleError
 from ingest.pipeline import create_ingest_job
 from tests.conftest import SESSION4
 from tests.support import media_factory

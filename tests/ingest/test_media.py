@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.contracts import ProbeResult, StreamInfo
+from core.contracts import ProbeResult, StreamInfo
 from ingest.errors import MediaError
 from ingest.media import (
     audio_window,

@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from ingest.catalogue import Catalogue, Job, Recording, Segment, Session, Transcript
-from ingest.catalogue.importer import apply_manifest
-from ingest.catalogue.queries import get_session, transcript_segments, transcript_version
-from ingest.config import Settings
-from ingest.contracts import TranscribedSegment, Word
+from core.catalogue import Catalogue, Job, Recording, Segment, Session, Transcript
+from core.catalogue.importer import apply_manifest
+from core.catalogue.queries import get_session, transcript_segments, transcript_version
+from core.contracts import TranscribedSegment, Word
+from core.manifest import load_manifest
+from core.settings import Settings
 from ingest.errors import PipelineError, TranscriptionError
-from ingest.manifest import load_manifest
 from ingest.media import probe
 from ingest.pipeline import JobProgress, create_ingest_job, run_job
 from tests.conftest import SESSION4, seed_overlay

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.contracts import TranscribedSegment, Word
+from core.contracts import ProgrammeSlot, TranscribedSegment, Word
 from ingest.speakers import (
-    ProgrammeSlot,
     SpeakerTurn,
     attribute_speakers,
     join_words,

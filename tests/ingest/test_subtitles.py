@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.contracts import TranscribedSegment, Word
+from core.contracts import TranscribedSegment, Word
 from ingest.errors import SubtitleError
 from ingest.exports import export_transcript
 from ingest.subtitles import read_transcript_file

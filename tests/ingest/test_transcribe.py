@@ -9,9 +9,9 @@ from pathlib import Path
 import jiwer
 import pytest
 
+from core.contracts import TranscribedSegment, TranscriptionResult, Word
+from core.settings import Settings
 from ingest.cleaning import clean_segments
-from ingest.config import Settings
-from ingest.contracts import TranscribedSegment, TranscriptionResult, Word
 from ingest.errors import MediaError, ModelError, TranscriptionError
 from ingest.transcribe import MAX_PROMPT_TOKENS, WhisperTranscriber, make_transcriber
 from ingest.whisper_models import resolve_model

@@ -13,14 +13,14 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from core.catalogue import Recording, Session, open_catalogue
+from core.catalogue.importer import apply_manifest
+from core.catalogue.queries import get_session
+from core.catalogue.transcripts import store_transcript
+from core.contracts import TranscribedSegment, Word
+from core.manifest import load_manifest
+from core.settings import Settings, load_settings
 from index.service import index_session
-from ingest.catalogue import Recording, Session, open_catalogue
-from ingest.catalogue.importer import apply_manifest
-from ingest.catalogue.queries import get_session
-from ingest.catalogue.transcripts import store_transcript
-from ingest.config import Settings, load_settings
-from ingest.contracts import TranscribedSegment, Word
-from ingest.manifest import load_manifest
 from ingest.media import probe, sha256_file
 from tests.support import media_factory
 

@@ -22,7 +22,7 @@ def fresh_archive(tmp_path: Path, built_archive: BuiltArchive) -> BuiltArchive:
     """A private copy of the archive for tests that change it."""
     home = tmp_path / "home"
     shutil.copytree(built_archive.settings.home, home)
-    from ingest.config import load_settings
+    from core.settings import load_settings
 
     settings = load_settings(home)
     media = settings.home / built_archive.media_path.relative_to(built_archive.settings.home)

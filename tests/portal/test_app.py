@@ -5,8 +5,8 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+from core.catalogue import Catalogue
 from index.search import Searcher
-from ingest.catalogue import Catalogue
 from portal import BLUEPRINTS, create_app
 
 

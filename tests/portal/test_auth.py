@@ -5,7 +5,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from ingest.catalogue.schema import User
+from core.catalogue.schema import User
 from portal import auth
 from portal.cli import main
 from tests.portal.workspace_fixtures import *  # noqa: F403

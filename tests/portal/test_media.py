@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ingest.catalogue import open_catalogue
-from ingest.catalogue.queries import get_session
+from core.catalogue import open_catalogue
+from core.catalogue.queries import get_session
 
 
 def media_url(archive) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ingest.catalogue.queries import current_transcript, get_session, transcript_segments
-from ingest.catalogue.schema import Transcript
-from ingest.contracts import Word
+from core.catalogue.queries import current_transcript, get_session, transcript_segments
+from core.catalogue.schema import Transcript
+from core.contracts import Word
 from portal.workspace.corrections import retime_words
 from tests.portal.builders import DRAFT_SLUG, LINES, SLUG
 from tests.portal.workspace_fixtures import *  # noqa: F403

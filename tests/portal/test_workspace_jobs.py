@@ -11,10 +11,11 @@ import time
 import pytest
 from sqlalchemy import select
 
-from ingest.catalogue import open_catalogue
-from ingest.catalogue.queries import current_transcript, get_session
-from ingest.catalogue.schema import Job, Segment, Transcript, Upload
-from ingest.errors import ConfigError, TranscriptionError
+from core.catalogue import open_catalogue
+from core.catalogue.queries import current_transcript, get_session
+from core.catalogue.schema import Job, Segment, Transcript, Upload
+from core.errors import ConfigError
+from ingest.errors import TranscriptionError
 from ingest.pipeline import create_ingest_job
 from portal.queue import configure_queue, huey, queue_path
 from portal.tasks import enqueue_job, run_ingest

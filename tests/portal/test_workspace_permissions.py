@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.catalogue.queries import get_session
-from ingest.catalogue.schema import Job
+from core.catalogue.queries import get_session
+from core.catalogue.schema import Job
 from portal.uploads import UploadPolicy, create_upload
 from tests.portal.builders import DRAFT_SLUG, SLUG
 from tests.portal.workspace_fixtures import *  # noqa: F403

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from ingest.catalogue.queries import current_transcript, get_session
-from ingest.catalogue.schema import Job, Recording, Upload
+from core.catalogue.queries import current_transcript, get_session
+from core.catalogue.schema import Job, Recording, Upload
 from tests.portal.builders import SLUG
 from tests.portal.workspace_fixtures import *  # noqa: F403
 from tests.portal.workspace_fixtures import HEARD, home_of, token

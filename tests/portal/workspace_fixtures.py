@@ -19,7 +19,7 @@ from argon2 import PasswordHasher, profiles
 from flask import Flask
 from flask.testing import FlaskClient
 
-from ingest.contracts import TranscribedSegment, Word
+from core.contracts import TranscribedSegment, Word
 from portal import auth, create_app
 from tests.portal.builders import REPO, BuiltArchive
 from tests.support.fake_transcriber import ScriptedTranscriber
@@ -128,8 +128,8 @@ def home_of(app: Flask) -> Path:
 _WORKER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from ingest.catalogue import open_catalogue
-    from ingest.config import load_settings
+    from core.catalogue import open_catalogue
+    from core.settings import load_settings
     from portal.cli_workspace import run_worker
     from tests.portal.workspace_fixtures import heard_segments
     from tests.support.fake_transcriber import ScriptedTranscriber

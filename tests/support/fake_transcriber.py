@@ -6,7 +6,7 @@ import copy
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.contracts import TranscribedSegment, TranscriptionResult
+from core.contracts import TranscribedSegment, TranscriptionResult
 from ingest.transcribe import Progress, Transcriber
 
 

@@ -105,3 +105,12 @@ class ExportTranscript:
     segments: tuple[ExportSegment, ...]
     session_date: str | None = None  # ISO date
     series_title: str | None = None
+
+
+@dataclass(frozen=True)
+class ProgrammeSlot:
+    """What attribution needs of a programme item: its offset and its people."""
+
+    start_ms: int | None
+    # (person_slug, role, own start_ms or None), in programme order
+    people: tuple[tuple[str, str, int | None], ...]

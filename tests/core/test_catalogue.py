@@ -9,9 +9,9 @@ from pathlib import Path
 import yaml
 from sqlalchemy import func, select
 
-from ingest.catalogue import Appearance, Catalogue, Person, ProgrammeItem, Series, Session
-from ingest.catalogue.importer import apply_manifest
-from ingest.catalogue.queries import (
+from core.catalogue import Appearance, Catalogue, Person, ProgrammeItem, Series, Session
+from core.catalogue.importer import apply_manifest
+from core.catalogue.queries import (
     current_transcript,
     export_view,
     get_session,
@@ -22,10 +22,10 @@ from ingest.catalogue.queries import (
     transcript_segments,
     transcript_version,
 )
-from ingest.catalogue.schema import Segment, Transcript
-from ingest.catalogue.transcripts import store_transcript
-from ingest.contracts import TranscribedSegment, Word
-from ingest.manifest import load_manifest
+from core.catalogue.schema import Segment, Transcript
+from core.catalogue.transcripts import store_transcript
+from core.contracts import TranscribedSegment, Word
+from core.manifest import load_manifest
 from tests.conftest import SEED_MANIFEST, SESSION4
 
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
-from ingest.catalogue.schema import Appearance, Person, ProgrammeItem, Series, Session
-from ingest.errors import ManifestError
-from ingest.manifest import ItemEntry, Manifest, SessionEntry
+from core.catalogue.schema import Appearance, Person, ProgrammeItem, Series, Session
+from core.errors import ManifestError
+from core.manifest import ItemEntry, Manifest, SessionEntry
 
 
 @dataclass

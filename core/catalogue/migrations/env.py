@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from ingest.catalogue.schema import Base
+from core.catalogue.schema import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.timecodes import format_clock, parse_timecode
+from core.timecodes import format_clock, parse_timecode
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from ingest.errors import ManifestError
-from ingest.timecodes import parse_timecode
+from core.errors import ManifestError
+from core.timecodes import parse_timecode
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGE_RE = re.compile(r"[a-z]{2}")

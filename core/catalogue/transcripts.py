@@ -9,9 +9,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
-from ingest.catalogue.queries import latest_version_number
-from ingest.catalogue.schema import Person, Recording, Segment, Session, Transcript
-from ingest.contracts import TranscribedSegment
+from core.catalogue.queries import latest_version_number
+from core.catalogue.schema import Person, Recording, Segment, Session, Transcript
+from core.contracts import TranscribedSegment
 
 
 def store_transcript(

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from ingest.catalogue import Catalogue
-from ingest.catalogue.importer import apply_manifest
-from ingest.errors import ManifestError
-from ingest.manifest import load_manifest
+from core.catalogue import Catalogue
+from core.catalogue.importer import apply_manifest
+from core.errors import ManifestError
+from core.manifest import load_manifest
 from tests.conftest import REPO, SEED_MANIFEST, SESSION4
 
 SEED_PROGRAMME = REPO / ".." / "shared" / "seed" / "ville-intelligente-cycle2-seance4.txt"

@@ -4,8 +4,8 @@ SQLAlchemy 2 models with Alembic migrations; SQLite in the archive home by
 default, PostgreSQL when `DATABASE_URL` says so.
 """
 
-from ingest.catalogue.db import Catalogue, open_catalogue
-from ingest.catalogue.schema import (
+from core.catalogue.db import Catalogue, open_catalogue
+from core.catalogue.schema import (
     Appearance,
     Base,
     Job,

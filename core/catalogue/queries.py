@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 
-from ingest.catalogue.schema import (
+from core.catalogue.schema import (
     Appearance,
     Person,
     ProgrammeItem,
@@ -22,8 +22,7 @@ from ingest.catalogue.schema import (
     Session,
     Transcript,
 )
-from ingest.contracts import ExportSegment, ExportTranscript, Word
-from ingest.speakers import ProgrammeSlot
+from core.contracts import ExportSegment, ExportTranscript, ProgrammeSlot, Word
 
 
 def get_session(db: OrmSession, slug: str, include_drafts: bool = False) -> Session | None:

@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, select, text
 
-from ingest.catalogue import Segment, Session, Transcript, open_catalogue
-from ingest.catalogue.importer import apply_manifest
-from ingest.catalogue.queries import export_view, get_session
-from ingest.config import Settings, load_settings
-from ingest.contracts import TranscribedSegment, Word
+from core.catalogue import Segment, Session, Transcript, open_catalogue
+from core.catalogue.importer import apply_manifest
+from core.catalogue.queries import export_view, get_session
+from core.contracts import TranscribedSegment, Word
+from core.manifest import load_manifest
+from core.settings import Settings, load_settings
 from ingest.errors import DuplicateRecordingError
 from ingest.exports import export_transcript
-from ingest.manifest import load_manifest
 from ingest.pipeline import create_ingest_job, ingest_file, run_job
 from tests.conftest import SEED_MANIFEST, SESSION4
 from tests.support.fake_transcriber import ScriptedTranscriber
