@@ -23,9 +23,10 @@ from core.catalogue.queries import get_session
 from core.catalogue.schema import Job, Recording, Session
 from core.errors import ArchiveError, CatalogueError
 from core.settings import Settings
+from core.text import slugify
 from ingest import media, steps
 from ingest.errors import DuplicateRecordingError, MediaError, PipelineError
-from ingest.storage import relative_to_home, safe_name, slugify, store_original
+from ingest.storage import relative_to_home, safe_name, store_original
 from ingest.transcribe import Transcriber, make_transcriber
 
 WHISPER_STEPS = (

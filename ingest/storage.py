@@ -29,20 +29,6 @@ def safe_name(name: str) -> str:
     return base.lstrip(".") or "recording"
 
 
-_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
-
-
-def slugify(text: str, max_length: int = 80) -> str:
-    """Fold accents and punctuation into a URL slug ('Séance n°4' -> 'seance-n-4')."""
-    text = text.lower().translate(_LIGATURES)
-    # Drop only the accents; any other symbol ("°", "—") separates words rather than vanishing.
-    folded = "".join(
-        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
-    )
-    slug = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
-    return slug[:max_length].strip("-") or "session"
-
-
 def store_original(
     settings: Settings, src: Path, sha256: str, original_name: str, move: bool = False
 ) -> Path:

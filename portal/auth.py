@@ -15,8 +15,6 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from flask import (
     Blueprint,
     Flask,
@@ -34,18 +32,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import func, select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from core.accounts import check_credentials
 from core.catalogue.schema import User
-
-ROLES = ("archivist", "admin")
-# argon2id with the library's defaults (RFC 9106 second recommendation: 64 MiB, t=3).
-# Tests swap in a cheaper profile; production never does.
-HASHER = PasswordHasher()
-# Verified against unknown user names so that a miss costs as much as a wrong password.
-_DUMMY_HASH = HASHER.hash("not a real password")
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 login_manager = LoginManager()
@@ -119,30 +110,11 @@ class Account(UserMixin):
         return str(self.id)
 
 
-def hash_password(password: str) -> str:
-    """Return an argon2id hash of password for storage."""
-    return HASHER.hash(password)
-
-
-def verify_password(password_hash: str, password: str) -> bool:
-    """Say whether password matches the stored hash (never raises on a bad hash)."""
-    try:
-        return HASHER.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
 def authenticate(db: Any, username: str, password: str) -> Account | None:
     """Return the active account with these credentials, or None; upgrade old hashes."""
-    user = db.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
-    if user is None or not user.active:
-        verify_password(_DUMMY_HASH, password)
+    user = check_credentials(db, username, password)
+    if user is None:
         return None
-    if not verify_password(user.password_hash, password):
-        return None
-    if HASHER.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-        db.commit()
     return Account(user.id, user.username, user.role)
 
 

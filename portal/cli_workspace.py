@@ -48,7 +48,7 @@ def user_group() -> None:
 @click.pass_context
 def user_add_command(click_ctx: click.Context, name: str, role: str, password_stdin: bool) -> None:
     """Create an account; asks for the password twice without echoing it."""
-    from portal.workspace.accounts import check_password, create_user
+    from core.accounts import check_password, create_user
 
     ctx = _context(click_ctx)
     if password_stdin:

@@ -16,10 +16,10 @@ from core.catalogue.queries import current_transcript, latest_recording, list_se
 from core.catalogue.schema import Appearance, Job, Series, Transcript
 from core.errors import CatalogueError
 from core.manifest import ITEM_KINDS, is_language_code
+from core.programme import add_item, parse_people, person_named
 from core.timecodes import format_clock, parse_timecode
 from portal.extensions import get_db
 from portal.workspace import enqueue_reindex, make_blueprint, session_or_404
-from portal.workspace.programme import add_item, parse_people, person_named
 
 bp = make_blueprint("workspace_editing", __name__)
 

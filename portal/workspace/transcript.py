@@ -20,16 +20,16 @@ from core.catalogue.queries import (
     transcript_version,
 )
 from core.catalogue.schema import Person, Transcript
-from core.errors import CatalogueError
-from portal.errors import api_error
-from portal.extensions import archive, get_db
-from portal.workspace import enqueue_reindex, make_blueprint, session_or_404
-from portal.workspace.corrections import (
+from core.corrections import (
     Changes,
     VersionConflict,
     restore_version,
     save_changes,
 )
+from core.errors import CatalogueError
+from portal.errors import api_error
+from portal.extensions import archive, get_db
+from portal.workspace import enqueue_reindex, make_blueprint, session_or_404
 
 bp = make_blueprint("workspace_transcript", __name__)
 

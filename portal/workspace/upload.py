@@ -17,6 +17,7 @@ from core.catalogue.queries import get_session, list_series, list_sessions
 from core.catalogue.schema import Upload
 from core.errors import CatalogueError
 from core.manifest import is_language_code
+from core.programme import new_session
 from portal.errors import api_error
 from portal.extensions import archive, get_db
 from portal.uploads import (
@@ -30,7 +31,6 @@ from portal.uploads import (
     current_offset,
 )
 from portal.workspace import make_blueprint, upload_policy
-from portal.workspace.programme import new_session
 
 bp = make_blueprint("workspace_upload", __name__)
 # What the browser sends per request (ARCHIVE_UPLOAD_CHUNK_BYTES); the server accepts any size.

@@ -6,12 +6,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from core.accounts import create_user, list_users, set_password, update_account
 from core.catalogue.schema import User
 from core.errors import CatalogueError
 from portal.auth import require_admin
 from portal.extensions import get_db
 from portal.workspace import make_blueprint
-from portal.workspace.accounts import create_user, list_users, set_password, update_account
 
 bp = make_blueprint("workspace_users", __name__)
 bp.before_request(require_admin)

@@ -16,7 +16,8 @@ from argon2 import PasswordHasher, profiles
 from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
-from portal import auth, create_app
+from core import accounts
+from portal import create_app
 from tests.portal.builders import SLUG, build_archive
 from tests.portal.workspace_fixtures import PASSWORD, start_worker
 from tests.support import media_factory
@@ -35,8 +36,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """A portal at a local URL, its archive home and a worker process."""
     folder = tmp_path_factory.mktemp("workspace-browser")
     archive = build_archive(folder / "home")
-    original_hasher = auth.HASHER
-    auth.HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    original_hasher = accounts.HASHER
+    accounts.HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
     app = create_app(
         {
             "ARCHIVE_HOME": str(archive.settings.home),
@@ -45,7 +46,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
             "ARCHIVE_UPLOAD_CHUNK_BYTES": 16 * 1024,  # many chunks: a visible progress bar
         }
     )
-    from portal.workspace.accounts import create_user
+    from core.accounts import create_user
 
     with app.extensions["archive"].catalogue.session() as db:
         create_user(db, "ada", PASSWORD, "archivist")
@@ -61,7 +62,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     worker.wait(20)
     server.shutdown()
     app.extensions["archive"].catalogue.dispose()
-    auth.HASHER = original_hasher
+    accounts.HASHER = original_hasher
 
 
 def sign_in(page: Page, base: str) -> None:

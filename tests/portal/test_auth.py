@@ -5,8 +5,8 @@ from __future__ import annotations
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from core import accounts
 from core.catalogue.schema import User
-from portal import auth
 from portal.cli import main
 from tests.portal.workspace_fixtures import *  # noqa: F403
 from tests.portal.workspace_fixtures import PASSWORD, csrf_from, sign_in
@@ -38,7 +38,7 @@ def test_passwords_are_stored_as_argon2id_hashes(ws_app):
     with ws_app.extensions["archive"].catalogue.session() as db:
         stored = db.scalar(select(User).where(User.username == "ada")).password_hash
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
-    production = auth.PasswordHasher()
+    production = accounts.PasswordHasher()
     assert production.memory_cost >= 65536 and production.time_cost >= 3
 
 

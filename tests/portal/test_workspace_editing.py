@@ -7,7 +7,7 @@ from sqlalchemy import select
 from core.catalogue.queries import current_transcript, get_session, transcript_segments
 from core.catalogue.schema import Transcript
 from core.contracts import Word
-from portal.workspace.corrections import retime_words
+from core.corrections import retime_words
 from tests.portal.builders import DRAFT_SLUG, LINES, SLUG
 from tests.portal.workspace_fixtures import *  # noqa: F403
 from tests.portal.workspace_fixtures import token

@@ -19,8 +19,9 @@ from argon2 import PasswordHasher, profiles
 from flask import Flask
 from flask.testing import FlaskClient
 
+from core import accounts
 from core.contracts import TranscribedSegment, Word
-from portal import auth, create_app
+from portal import create_app
 from tests.portal.builders import REPO, BuiltArchive
 from tests.support.fake_transcriber import ScriptedTranscriber
 
@@ -50,7 +51,7 @@ def heard_segments() -> list[TranscribedSegment]:
 @pytest.fixture
 def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Hash passwords with argon2's cheapest profile: same code path, milliseconds not 0.3 s."""
-    monkeypatch.setattr(auth, "HASHER", PasswordHasher.from_parameters(profiles.CHEAPEST))
+    monkeypatch.setattr(accounts, "HASHER", PasswordHasher.from_parameters(profiles.CHEAPEST))
 
 
 @pytest.fixture
@@ -72,7 +73,7 @@ def ws_app(
             "ARCHIVE_TRANSCRIBER_FACTORY": lambda: transcriber_box["transcriber"],
         }
     )
-    from portal.workspace.accounts import create_user
+    from core.accounts import create_user
 
     with app.extensions["archive"].catalogue.session() as db:
         for name, role in ACCOUNTS.items():

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session as OrmSession
 from core.catalogue.schema import Appearance, Person, ProgrammeItem, Series, Session
 from core.errors import CatalogueError
 from core.manifest import ITEM_KINDS, is_language_code
-from ingest.storage import slugify
+from core.text import slugify
 
 _PERSON = re.compile(r"^\s*(?P<name>[^()]+?)\s*(?:\((?P<affiliation>[^()]*)\))?\s*$")
 
