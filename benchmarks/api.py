@@ -60,7 +60,7 @@ def main() -> int:
     (home / "index").symlink_to(args.index.resolve(), target_is_directory=True)
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "portal", "--home", str(home), "serve", "--port", str(port)],
+        [sys.executable, "-m", "cli", "--home", str(home), "serve", "--port", str(port)],
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env={**os.environ, "ARCHIVE_HOME": str(home)},
     )  # fmt: skip

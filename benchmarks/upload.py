@@ -80,7 +80,7 @@ def run(gib: float, chunk_mib: int, keep: bool) -> dict:
         [
             sys.executable,
             "-c",
-            "from portal.cli import main; main()",
+            "from cli import main; main()",
             "user",
             "add",
             "bench",
@@ -94,7 +94,7 @@ def run(gib: float, chunk_mib: int, keep: bool) -> dict:
     )
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-c", "from portal.cli import main; main()", "serve", "--port", str(port)],
+        [sys.executable, "-c", "from cli import main; main()", "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

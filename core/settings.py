@@ -1,32 +1,71 @@
-"""Where the archive lives and how it is configured.
+"""Every setting of the archive, with its default and its meaning, in one typed object.
 
-One `Settings` object is shared by the CLI, the worker and the portal. Values
-come from defaults, then `ARCHIVE_*` environment variables; callers (tests, the
-portal's `test_config`) may override any field explicitly.
+The CLI, the worker and the portal all read one `Settings`. Values are layered:
+defaults, then the archive home's `portal.cfg` (Python syntax, `ARCHIVE_*`
+names), then `ARCHIVE_*` environment variables (read as JSON when they parse
+as JSON). A test mapping replaces the file and the environment, so a test never
+picks up a developer's `DATABASE_URL`. Flask's config is derived from it
+(`portal.create_app`), and the README's table is checked against it.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass, field, fields, replace
+import typing
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
+from core.errors import ConfigError
+
+INSTANCE_FILE = "portal.cfg"
 DEFAULT_MODEL = "base"
+DEFAULT_UPLOAD_EXTENSIONS = (
+    "mp4", "m4v", "mov", "mkv", "webm", "avi", "mpg", "mpeg", "ts", "mts",
+    "mp3", "m4a", "aac", "wav", "flac", "ogg", "oga", "opus", "wma",
+)  # fmt: skip
+
+
+def setting(default: Any, doc: str, *aliases: str) -> Any:
+    """Declare a setting: its default, what it means, and other variable names it answers to."""
+    return field(default=default, metadata={"doc": doc, "aliases": aliases})
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Resolved configuration of one archive home."""
+    """Resolved configuration of one archive home; every key the archive reads."""
 
-    home: Path
-    database_url: str = ""
-    model: str = DEFAULT_MODEL
-    ffmpeg: str = ""  # explicit ffmpeg binary; empty means PATH, then imageio-ffmpeg
-    device: str = "cpu"
-    compute_type: str = "int8"
-    cpu_threads: int = 0  # 0 lets CTranslate2 decide
-    redis_url: str = ""
-    extra: dict = field(default_factory=dict)
+    home: Path = setting(Path("instance"), "the archive home (same as `--home`)")
+    database_url: str = setting(
+        "",
+        "catalogue database; empty means `sqlite:///<home>/archive.sqlite3`",
+        "DATABASE_URL",
+    )
+    model: str = setting(DEFAULT_MODEL, "speech model: `base`, `tiny.en` or a model folder")
+    ffmpeg: str = setting("", "ffmpeg binary; empty means `ffmpeg` on PATH, else imageio-ffmpeg")
+    device: str = setting("cpu", "CTranslate2 device (`cuda` on a GPU)")
+    compute_type: str = setting("int8", "CTranslate2 precision (`float16` on a GPU)")
+    cpu_threads: int = setting(0, "transcription threads; 0 lets CTranslate2 decide")
+    redis_url: str = setting("", "Redis job queue shared by several workers", "REDIS_URL")
+    queue_immediate: bool = setting(False, "run jobs inline instead of in a worker (tests)")
+    secret_key: str = setting("", "signs portal session cookies; empty: <home>/secret_key")
+    site_name: str = setting("Archives des séminaires", "the portal's name")
+    languages: tuple[str, ...] = setting(("fr", "en"), "interface languages, the default first")
+    timezone: str = setting("Europe/Paris", "time zone of dates shown in the portal")
+    page_size: int = setting(20, "search hits per page")
+    max_page_size: int = setting(100, "largest `page_size` the API accepts")
+    max_page: int = setting(500, "last search result page served")
+    max_query_chars: int = setting(500, "longer queries are cut, never refused")
+    media_max_age_s: int = setting(365 * 24 * 3600, "cache lifetime of media files")
+    upload_max_bytes: int = setting(16 * 1024**3, "largest accepted upload")
+    upload_extensions: tuple[str, ...] = setting(
+        DEFAULT_UPLOAD_EXTENSIONS, "accepted upload types (comma-separated)"
+    )
+    upload_chunk_bytes: int = setting(8 * 1024**2, "chunk size the upload page sends")
+    login_max_failures: int = setting(5, "failed sign-ins allowed per window")
+    login_window_s: int = setting(900, "sign-in throttling window")
 
     @property
     def media_dir(self) -> Path:
@@ -68,34 +107,128 @@ class Settings:
             path.mkdir(parents=True, exist_ok=True)
 
 
-_ENV_FIELDS = {
-    "database_url": ("ARCHIVE_DATABASE_URL", "DATABASE_URL"),
-    "model": ("ARCHIVE_MODEL",),
-    "ffmpeg": ("ARCHIVE_FFMPEG",),
-    "device": ("ARCHIVE_DEVICE",),
-    "compute_type": ("ARCHIVE_COMPUTE_TYPE",),
-    "cpu_threads": ("ARCHIVE_CPU_THREADS",),
-    "redis_url": ("ARCHIVE_REDIS_URL", "REDIS_URL"),
-}
+@dataclass(frozen=True)
+class SettingInfo:
+    """One documented setting: its field, its variable names, default and meaning."""
+
+    name: str
+    variable: str
+    aliases: tuple[str, ...]
+    default: Any
+    doc: str
 
 
-def load_settings(home: str | os.PathLike | None = None, **overrides) -> Settings:
-    """Resolve settings: explicit home, else $ARCHIVE_HOME, else ./instance; env, then overrides."""
-    raw_home = home or os.environ.get("ARCHIVE_HOME") or "instance"
-    values: dict = {}
-    for name, env_names in _ENV_FIELDS.items():
-        for env_name in env_names:
-            if os.environ.get(env_name):
-                values[name] = os.environ[env_name]
-                break
-    if "cpu_threads" in values:
-        values["cpu_threads"] = int(values["cpu_threads"])
-    known = {f.name for f in fields(Settings)}
-    values.update({k: v for k, v in overrides.items() if k in known and v is not None})
-    settings = Settings(home=Path(raw_home).expanduser().resolve(), **values)
-    return settings
+def variable_name(name: str) -> str:
+    """Return the `ARCHIVE_*` variable of a settings field."""
+    return "ARCHIVE_" + name.upper()
 
 
-def with_overrides(settings: Settings, **overrides) -> Settings:
-    """Return a copy of settings with some fields replaced (None values ignored)."""
-    return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+def describe_settings() -> Iterator[SettingInfo]:
+    """Yield every setting with its documentation (for the README check and `--help`)."""
+    for f in fields(Settings):
+        yield SettingInfo(
+            f.name, variable_name(f.name), f.metadata["aliases"], f.default, f.metadata["doc"]
+        )
+
+
+_BY_VARIABLE = {variable_name(f.name): f for f in fields(Settings)}
+_BY_VARIABLE.update({alias: f for f in fields(Settings) for alias in f.metadata["aliases"]})
+
+
+def load_settings(
+    home: str | os.PathLike | None = None,
+    test_config: Mapping[str, Any] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Resolve settings: defaults, the home's portal.cfg, the environment, then overrides.
+
+    `home` (the CLI's `--home`) beats every layer. With a `test_config` mapping of
+    `ARCHIVE_*` names, neither the file nor the environment is read. Keyword
+    `overrides` name fields directly (`database_url=…`).
+    """
+    environ = os.environ if environ is None else environ
+    if test_config is not None:
+        layers = [_archive_keys(test_config, "the test configuration")]
+    else:
+        env_values = _archive_keys(environ, "the environment")
+        raw_home = home or env_values.get("home") or "instance"
+        file_values = _archive_keys(read_instance_file(Path(raw_home)), INSTANCE_FILE)
+        layers = [file_values, env_values]
+    values: dict[str, Any] = {}
+    for layer in layers:
+        values.update(layer)
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    if home:
+        values["home"] = home
+    values["home"] = Path(values.get("home") or "instance").expanduser().resolve()
+    try:
+        return Settings(**values)
+    except TypeError as exc:
+        raise ConfigError(f"unknown setting: {exc}") from exc
+
+
+def read_instance_file(home: Path) -> dict[str, Any]:
+    """Return the upper-case names a home's portal.cfg assigns (empty when there is none)."""
+    path = home.expanduser() / INSTANCE_FILE
+    if not path.is_file():
+        return {}
+    namespace: dict[str, Any] = {"__file__": str(path)}
+    try:
+        exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)
+    except Exception as exc:  # a syntax error in the file must say where, not crash later
+        raise ConfigError(f"{path}: {exc}") from exc
+    return {k: v for k, v in namespace.items() if k.isupper()}
+
+
+def flask_keys(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the keys of a mapping that are Flask's own (not archive settings)."""
+    return {k: v for k, v in mapping.items() if k.isupper() and not k.startswith("ARCHIVE_")}
+
+
+def _archive_keys(mapping: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """Pick the archive settings out of a mapping of variable names, typed."""
+    values: dict[str, Any] = {}
+    for name, raw in mapping.items():
+        f = _BY_VARIABLE.get(name)
+        if f is None or raw is None or raw == "":
+            continue
+        if f.name in values and name in f.metadata["aliases"]:
+            continue  # ARCHIVE_REDIS_URL beats REDIS_URL
+        values[f.name] = _typed(f.name, raw, source)
+    if "SECRET_KEY" in mapping and "secret_key" not in values:  # Flask's own spelling
+        values["secret_key"] = str(mapping["SECRET_KEY"] or "")
+    return values
+
+
+_TYPES = typing.get_type_hints(Settings)
+
+
+def _typed(name: str, raw: Any, source: str) -> Any:
+    """Convert a raw value (JSON text from the environment, or Python) to the field's type."""
+    kind = _TYPES[name]
+    value = raw
+    if isinstance(raw, str) and kind is not str:
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = raw
+    try:
+        if kind is Path:
+            return Path(str(value))
+        if kind is bool:
+            if isinstance(value, str):
+                value = {"true": True, "false": False, "1": True, "0": False}[value.lower()]
+            return bool(value)
+        if kind is int:
+            return int(value)
+        if kind is str:
+            return str(value)
+        if isinstance(value, str):  # tuple[str, ...]: "fr, en" or "mp4,mkv"
+            value = value.split(",")
+        return tuple(str(v).strip().lower().lstrip(".") for v in value if str(v).strip())
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(
+            f"{variable_name(name)} in {source} is {raw!r}, which is not a valid {kind}"
+        ) from exc

@@ -22,7 +22,9 @@ from core.catalogue.db import Catalogue
 from core.catalogue.queries import get_session
 from core.catalogue.schema import Job, Recording, Session
 from core.errors import ArchiveError, CatalogueError
+from core.jobs import add_job
 from core.settings import Settings
+from core.states import JobState, advance
 from core.text import slugify
 from ingest import media, steps
 from ingest.errors import DuplicateRecordingError, MediaError, PipelineError
@@ -139,38 +141,6 @@ def create_ingest_job(
         return job.id
 
 
-def add_job(
-    db,
-    session: Session,
-    recording: Recording,
-    *,
-    language: str | None = None,
-    model: str | None = None,
-    transcript_file: Path | None = None,
-    created_session: bool = False,
-    author: str = "",
-    note: str = "",
-) -> Job:
-    """Add a queued ingest job for a stored recording (a first ingest or a re-transcription)."""
-    job = Job(
-        kind="ingest",
-        session_id=session.id,
-        recording_id=recording.id,
-        state="queued",
-        params={
-            "language": language,
-            "model": model,
-            "transcript_file": str(transcript_file) if transcript_file else None,
-            "created_session": created_session,
-            "author": author,
-            "note": note,
-        },
-    )
-    db.add(job)
-    db.flush()
-    return job
-
-
 def _existing_session(db, slug: str) -> Session:
     session = get_session(db, slug, include_drafts=True)
     if session is None:
@@ -209,9 +179,10 @@ def run_job(
         job = db.get(Job, job_id)
         if job is None:
             raise CatalogueError(f"no job {job_id}")
-        if job.state == "done":
+        if job.state == JobState.DONE:
             return job
-        job.state, job.error = "running", ""
+        advance(job, JobState.RUNNING)
+        job.error = ""
         job.attempts = (job.attempts or 0) + 1
         job.started_at = job.started_at or datetime.now(UTC)
         params, done = dict(job.params or {}), dict(job.steps_done or {})
@@ -278,14 +249,16 @@ def _fail(catalogue: Catalogue, job_id: int, step: str, exc: Exception) -> None:
         reason = f"unexpected error ({type(exc).__name__}: {exc}); please report it"
     with catalogue.session() as db:
         job = db.get(Job, job_id)
-        job.state, job.step, job.error, job.eta_s = "failed", step, reason, None
+        advance(job, JobState.FAILED)
+        job.step, job.error, job.eta_s = step, reason, None
         job.finished_at = datetime.now(UTC)
 
 
 def _finish(catalogue: Catalogue, job_id: int, work_dir: Path) -> Job:
     with catalogue.session() as db:
         job = db.get(Job, job_id)
-        job.state, job.step, job.progress, job.eta_s = "done", "done", 1.0, None
+        advance(job, JobState.DONE)
+        job.step, job.progress, job.eta_s = "done", 1.0, None
         job.finished_at = datetime.now(UTC)
     # Large scratch audio is no longer needed; step records stay in the job row.
     for scratch in work_dir.glob("*.wav"):
@@ -346,21 +319,8 @@ def ingest_file(catalogue: Catalogue, settings: Settings, media_path: Path, **kw
 
 __all__ = [
     "JobProgress",
-    "add_job",
     "MediaError",
     "create_ingest_job",
     "ingest_file",
     "run_job",
-    "unfinished_job_for",
 ]
-
-
-def unfinished_job_for(catalogue: Catalogue, recording_id: int) -> int | None:
-    """Return the id of a queued, running or failed job of that recording, if any."""
-    with catalogue.session() as db:
-        return db.scalar(
-            select(Job.id)
-            .where(Job.recording_id == recording_id, Job.state != "done")
-            .order_by(Job.id.desc())
-            .limit(1)
-        )

@@ -6,7 +6,7 @@ parameters are clamped or ignored, never a 500.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from portal.errors import api_error
 from portal.extensions import archive, get_db
@@ -103,7 +103,7 @@ def speaker(slug: str):
 @bp.get("/search")
 def search():
     """Search: ?q=&speaker=&session=&series=&org=&year=&sort=&page=&page_size=&group=."""
-    form = read_form(request.args, current_app.config["ARCHIVE_MAX_QUERY_CHARS"])
+    form = read_form(request.args, archive().settings.max_query_chars)
     page_size = int_param(
         request.args.get("page_size"), default=20, minimum=1, maximum=MAX_API_PAGE_SIZE
     )

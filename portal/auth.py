@@ -37,6 +37,7 @@ from wtforms.validators import DataRequired, Length
 
 from core.accounts import check_credentials
 from core.catalogue.schema import User
+from core.settings import Settings
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 login_manager = LoginManager()
@@ -247,14 +248,12 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, settings: Settings) -> None:
     """Install sign-in, CSRF protection, hardened session cookies and the login throttle."""
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
     # A 4 GB upload can outlast an hour: tokens live as long as the signed-in session.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
-    app.config.setdefault("ARCHIVE_LOGIN_MAX_FAILURES", 5)
-    app.config.setdefault("ARCHIVE_LOGIN_WINDOW_S", 900)
     app.session_interface = HttpsAwareSessionInterface()
     login_manager.session_protection = "strong"
     login_manager.init_app(app)
@@ -263,9 +262,5 @@ def init_app(app: Flask) -> None:
     if "csrf" not in app.extensions:
         csrf.init_app(app)
     app.extensions["login_throttle"] = LoginThrottle(
-        max_failures=int(app.config["ARCHIVE_LOGIN_MAX_FAILURES"]),
-        window_s=float(app.config["ARCHIVE_LOGIN_WINDOW_S"]),
+        max_failures=settings.login_max_failures, window_s=settings.login_window_s
     )
-
-
-bp.record_once(lambda state: init_app(state.app))

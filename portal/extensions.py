@@ -7,6 +7,7 @@ The archive's shared state (settings, catalogue, searcher) lives in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from core.catalogue import Catalogue, open_catalogue
 from core.settings import Settings
 from index.errors import SearchIndexError
 from index.search import Searcher
+from worker.tasks import Tasks, build_tasks
 
 if TYPE_CHECKING:
     from index.results import SearchResults
@@ -28,11 +30,12 @@ babel = Babel()
 
 @dataclass
 class Archive:
-    """What every blueprint needs: the settings, the open catalogue and a warm searcher."""
+    """What every blueprint needs: the settings, the catalogue, a warm searcher, the queue."""
 
     settings: Settings
     catalogue: Catalogue
     searcher: Searcher | None  # None when the index could not be opened
+    tasks: Tasks  # calling one enqueues it (runs it inline when the queue is immediate)
 
     def search(self, form: SearchForm, **options: Any) -> SearchResults:
         """Run a search form against the warm searcher (see services.search.run_search)."""
@@ -41,14 +44,26 @@ class Archive:
         return run_search(self.searcher, self.settings.index_dir, form, **options)
 
 
-def init_archive(app: Flask, settings: Settings) -> Archive:
-    """Open the catalogue and the searcher once per app and register the DB teardown."""
-    archive = Archive(
-        settings=settings, catalogue=open_catalogue(settings), searcher=_open_searcher(settings)
+def init_app(
+    app: Flask,
+    settings: Settings,
+    *,
+    immediate: bool = False,
+    transcriber_factory: Callable[[], Any] | None = None,
+) -> Archive:
+    """Open the catalogue, the searcher and the queue once per app; close DB sessions."""
+    catalogue = open_catalogue(settings)
+    state = Archive(
+        settings=settings,
+        catalogue=catalogue,
+        searcher=_open_searcher(settings),
+        tasks=build_tasks(
+            settings, catalogue, immediate=immediate, transcriber_factory=transcriber_factory
+        ),
     )
-    app.extensions["archive"] = archive
+    app.extensions["archive"] = state
     app.teardown_appcontext(close_db)
-    return archive
+    return state
 
 
 def _open_searcher(settings: Settings) -> Searcher | None:

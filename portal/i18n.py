@@ -11,7 +11,7 @@ from flask import Flask, current_app, g, request
 from flask.wrappers import Response
 from flask_babel import get_locale, refresh
 
-from portal.extensions import babel
+from portal.extensions import archive, babel
 
 LANG_COOKIE = "lang"
 _COOKIE_MAX_AGE_S = 365 * 24 * 3600
@@ -26,7 +26,7 @@ def init_app(app: Flask) -> None:
 
 def languages() -> list[str]:
     """Return the interface languages this portal offers."""
-    return list(current_app.config["ARCHIVE_LANGUAGES"])
+    return list(archive().settings.languages)
 
 
 def select_locale() -> str:

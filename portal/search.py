@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 
 from portal.extensions import archive
 from portal.services.search import FILTERS, SearchUnavailable, read_form
@@ -15,13 +15,13 @@ FACET_ORDER = ("speaker", "org", "series", "year")
 @bp.get("/search")
 def page():
     """Search the transcripts of published sessions."""
-    form = read_form(request.args, current_app.config["ARCHIVE_MAX_QUERY_CHARS"])
+    form = read_form(request.args, archive().settings.max_query_chars)
     results, unavailable = None, False
     if not form.empty:
         try:
             results = archive().search(
                 form,
-                page_size=current_app.config["ARCHIVE_PAGE_SIZE"] // 2,
+                page_size=archive().settings.page_size // 2,
                 group_by_session=True,
                 with_facets=True,
             )

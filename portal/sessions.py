@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
@@ -55,9 +55,7 @@ def show(slug: str):
     end_ms = time_param(request.args.get("end"))
     if start_ms is not None and end_ms is not None and end_ms <= start_ms:
         end_ms = None
-    query = " ".join(request.args.get("q", "").split())[
-        : current_app.config["ARCHIVE_MAX_QUERY_CHARS"]
-    ]
+    query = " ".join(request.args.get("q", "").split())[: archive().settings.max_query_chars]
     hits, search_problem = _session_hits(slug, query) if query else ([], False)
     people = {p.slug: p for p in detail.people}
     transcript = load_transcript(
@@ -170,7 +168,7 @@ def media(sha: str, kind: str, ext: str):
     mimetype = ref.mimetype if kind == "play" else "image/jpeg"
     if kind == "poster" and path.suffix.lower() == ".png":
         mimetype = "image/png"
-    response = send_media(path, mimetype, current_app.config["ARCHIVE_MEDIA_MAX_AGE_S"])
+    response = send_media(path, mimetype, archive().settings.media_max_age_s)
     if public is None:  # a draft previewed by an archivist: no shared cache may keep it
         response.cache_control.public = False
         response.cache_control.private = True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, render_template, request
 
 from portal.extensions import archive, get_db
 from portal.services.people import speaker_view
@@ -17,14 +17,14 @@ def show(slug: str):
     view = speaker_view(get_db(), slug)
     if view is None:
         abort(404)
-    form = read_form(request.args, current_app.config["ARCHIVE_MAX_QUERY_CHARS"])
+    form = read_form(request.args, archive().settings.max_query_chars)
     results, unavailable = None, False
     if form.q:
         form = type(form)(q=form.q, filters={"speaker": slug}, page=form.page)
         try:
             results = archive().search(
                 form,
-                page_size=current_app.config["ARCHIVE_PAGE_SIZE"],
+                page_size=archive().settings.page_size,
             )
         except SearchUnavailable:
             unavailable = True

@@ -16,7 +16,9 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(seconds)
     app.add_template_filter(long_date)
     app.add_template_global(url_with)
-    app.context_processor(lambda: {"site_name": current_app.config["ARCHIVE_SITE_NAME"]})
+    app.context_processor(
+        lambda: {"site_name": current_app.extensions["archive"].settings.site_name}
+    )
 
 
 def clock(ms: int | None, always_hours: bool = False) -> str:

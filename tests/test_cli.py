@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from portal.cli import main
+from cli import main
 from tests.conftest import SEED_MANIFEST, SESSION4, seed_overlay
 from tests.support import media_factory
 
@@ -357,7 +357,7 @@ def test_console_script_runs_outside_the_test_process(tmp_path: Path) -> None:
     assert refused.stderr.startswith("Error: no session 'inconnue'")
 
 
-@pytest.mark.parametrize("module", ["portal", "portal.cli"])
+@pytest.mark.parametrize("module", ["cli"])
 def test_python_dash_m_honours_home_for_every_command(module: str, tmp_path: Path) -> None:
     home = tmp_path / "archive"
     result = subprocess.run(

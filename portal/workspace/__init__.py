@@ -6,13 +6,13 @@ in, so that drafts, uploads and the workspace itself stay invisible.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app
+from flask import Blueprint, abort
 
 from core.catalogue.queries import get_session
 from core.catalogue.schema import Session
 from portal.auth import require_archivist
-from portal.extensions import get_db
-from portal.uploads import UploadPolicy
+from portal.extensions import archive, get_db
+from worker.uploads import UploadPolicy
 
 
 def make_blueprint(name: str, import_name: str) -> Blueprint:
@@ -32,14 +32,9 @@ def session_or_404(slug: str) -> Session:
 
 def enqueue_reindex(session_slug: str) -> None:
     """Ask the worker to reindex one session (inline when the queue is immediate)."""
-    from portal.tasks import reindex_session
-
-    reindex_session(session_slug)
+    archive().tasks.reindex_session(session_slug)
 
 
 def upload_policy() -> UploadPolicy:
     """Return the size limit and accepted types configured for this portal."""
-    return UploadPolicy.from_config(
-        current_app.config.get("ARCHIVE_UPLOAD_MAX_BYTES"),
-        current_app.config.get("ARCHIVE_UPLOAD_EXTENSIONS"),
-    )
+    return UploadPolicy.from_settings(archive().settings)

@@ -13,14 +13,6 @@ from portal.workspace import make_blueprint
 bp = make_blueprint("workspace", __name__)
 
 
-@bp.record_once
-def _start_queue(state) -> None:
-    # The portal enqueues (or, when testing, runs inline); `archive worker` consumes.
-    from portal import tasks
-
-    tasks.init_app(state.app)
-
-
 @bp.route("/")
 def home():
     """List sessions with their publication state, transcript version and latest job."""

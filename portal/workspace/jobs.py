@@ -15,9 +15,10 @@ from sqlalchemy.orm import selectinload
 
 from core.catalogue.queries import latest_recording
 from core.catalogue.schema import Job
+from core.jobs import add_job
 from core.manifest import is_language_code
-from ingest.pipeline import add_job
-from portal.extensions import get_db
+from core.states import JobState, advance
+from portal.extensions import archive, get_db
 from portal.workspace import make_blueprint, session_or_404
 
 bp = make_blueprint("workspace_jobs", __name__)
@@ -57,8 +58,10 @@ def job_view(job: Job) -> dict:
         "step": job.step,
         "state_label": str(STATE_LABELS.get(job.state, job.state)),
         "step_label": str(STEP_LABELS.get(job.step, job.step)),
-        "percent": round((job.progress or 0) * 100) if job.state != "done" else 100,
-        "eta_s": round(job.eta_s) if job.eta_s is not None and job.state == "running" else None,
+        "percent": round((job.progress or 0) * 100) if job.state != JobState.DONE else 100,
+        "eta_s": (
+            round(job.eta_s) if job.eta_s is not None and job.state == JobState.RUNNING else None
+        ),
         "error": job.error,
         "attempts": job.attempts,
         "model": (job.params or {}).get("model") or "",
@@ -67,7 +70,7 @@ def job_view(job: Job) -> dict:
         "session_url": url_for("workspace_editing.session", slug=session.slug) if session else None,
         "recording": job.recording.original_name if job.recording else "",
         "retry_url": url_for("workspace_jobs.retry", job_id=job.id)
-        if job.state == "failed"
+        if job.state == JobState.FAILED
         else None,
         "created_at": job.created_at.isoformat() if job.created_at else None,
     }
@@ -106,8 +109,9 @@ def retry(job_id: int):
     job = db.get(Job, job_id)
     if job is None:
         abort(404)
-    if job.state == "failed":
-        job.state, job.error, job.eta_s = "queued", "", None
+    if job.state == JobState.FAILED:
+        advance(job, JobState.QUEUED)
+        job.error, job.eta_s = "", None
         job.params = {**(job.params or {}), "interrupted": 0}
         db.commit()
         _enqueue(job.id)
@@ -145,6 +149,4 @@ def retranscribe(slug: str):
 
 
 def _enqueue(job_id: int) -> None:
-    from portal.tasks import run_ingest
-
-    run_ingest(job_id)
+    archive().tasks.run_ingest(job_id)

@@ -20,7 +20,8 @@ from core.manifest import is_language_code
 from core.programme import new_session
 from portal.errors import api_error
 from portal.extensions import archive, get_db
-from portal.uploads import (
+from portal.workspace import make_blueprint, upload_policy
+from worker.uploads import (
     UploadError,
     append_chunk,
     cancel_upload,
@@ -30,11 +31,8 @@ from portal.uploads import (
     create_upload,
     current_offset,
 )
-from portal.workspace import make_blueprint, upload_policy
 
 bp = make_blueprint("workspace_upload", __name__)
-# What the browser sends per request (ARCHIVE_UPLOAD_CHUNK_BYTES); the server accepts any size.
-CHUNK_BYTES = 8 * 1024**2
 
 
 @bp.route("/upload")
@@ -49,7 +47,7 @@ def form():
         series=list_series(db),
         uploads=uploads,
         policy=policy,
-        chunk_bytes=int(current_app.config.get("ARCHIVE_UPLOAD_CHUNK_BYTES") or CHUNK_BYTES),
+        chunk_bytes=archive().settings.upload_chunk_bytes,
         selected=request.args.get("session", ""),
         default_model=archive().settings.model,
     )
@@ -124,9 +122,7 @@ def append(upload_id: str):
     received = complete_if_received(settings, upload, new_offset)
     db.commit()
     if received:
-        from portal.tasks import finish_upload
-
-        finish_upload(upload.id)  # inline when the queue is immediate (tests)
+        archive().tasks.finish_upload(upload.id)  # inline when the queue is immediate (tests)
         db.refresh(upload)
     response = jsonify(_status(upload))
     response.headers.update(_offset_headers(upload))

@@ -121,7 +121,7 @@ def test_cli_and_api_return_the_same_hits(client, built_archive, query, options)
 
     from click.testing import CliRunner
 
-    from portal.cli import main
+    from cli import main
 
     home = str(built_archive.settings.home)
     printed = CliRunner().invoke(main, ["--home", home, "search", query, *options, "--json"])

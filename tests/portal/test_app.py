@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 from core.catalogue import Catalogue
@@ -17,8 +16,9 @@ def test_test_mapping_replaces_file_and_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("ARCHIVE_HOME", str(home))
     monkeypatch.setenv("ARCHIVE_PAGE_SIZE", "7")
     app = create_app({"ARCHIVE_HOME": str(home), "SECRET_KEY": "k"})
-    assert app.config["ARCHIVE_SITE_NAME"] == "Archives des séminaires"
-    assert app.config["ARCHIVE_PAGE_SIZE"] == 20
+    settings = app.extensions["archive"].settings
+    assert settings.site_name == "Archives des séminaires"
+    assert settings.page_size == 20
 
 
 def test_config_file_then_environment(tmp_path, monkeypatch):
@@ -32,10 +32,13 @@ def test_config_file_then_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("ARCHIVE_PAGE_SIZE", "12")
     monkeypatch.setenv("ARCHIVE_SECRET_KEY", "from-env")
     app = create_app()
-    assert app.config["ARCHIVE_SITE_NAME"] == "Séminaires du LATTS"  # the file
+    settings = app.extensions["archive"].settings
+    assert settings.site_name == "Séminaires du LATTS"  # the file
     assert app.config["BABEL_DEFAULT_LOCALE"] == "en"
-    assert app.config["ARCHIVE_PAGE_SIZE"] == 12  # the environment wins over the file
+    assert settings.page_size == 12  # the environment wins over the file
     assert app.config["SECRET_KEY"] == "from-env"
+    assert "<title>" in app.test_client().get("/").get_data(as_text=True)
+    assert "Séminaires du LATTS" in app.test_client().get("/").get_data(as_text=True)
     assert Path(app.config["ARCHIVE_HOME"]) == home.resolve()
     app.extensions["archive"].catalogue.dispose()
 
@@ -54,9 +57,7 @@ def test_archive_state_is_shared_with_every_blueprint(app):
     assert isinstance(state.catalogue, Catalogue)
     assert isinstance(state.searcher, Searcher)
     assert state.settings.home == Path(app.config["ARCHIVE_HOME"])
-    for spec in BLUEPRINTS:
-        module, _, attribute = spec.partition(":")
-        blueprint = getattr(importlib.import_module(module), attribute)
+    for blueprint in BLUEPRINTS:
         assert app.blueprints[blueprint.name] is blueprint
 
 

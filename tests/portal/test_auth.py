@@ -5,9 +5,9 @@ from __future__ import annotations
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from cli import main
 from core import accounts
 from core.catalogue.schema import User
-from portal.cli import main
 from tests.portal.workspace_fixtures import *  # noqa: F403
 from tests.portal.workspace_fixtures import PASSWORD, csrf_from, sign_in
 

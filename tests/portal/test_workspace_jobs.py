@@ -17,13 +17,13 @@ from core.catalogue.schema import Job, Segment, Transcript, Upload
 from core.errors import ConfigError
 from ingest.errors import TranscriptionError
 from ingest.pipeline import create_ingest_job
-from portal.queue import configure_queue, huey, queue_path
-from portal.tasks import enqueue_job, run_ingest
 from tests.portal.builders import REPO, SLUG
 from tests.portal.workspace_fixtures import *  # noqa: F403
 from tests.portal.workspace_fixtures import HEARD, heard_segments, start_worker, token
 from tests.support import media_factory
 from tests.support.fake_transcriber import ScriptedTranscriber
+from worker.queue import build_queue, queue_path
+from worker.tasks import build_tasks
 
 
 def _wait_for(predicate, timeout_s: float, what: str) -> None:
@@ -44,8 +44,7 @@ def test_worker_killed_mid_job_is_retried_without_duplicates(fresh_archive, tmp_
     catalogue = open_catalogue(settings)
     talk = media_factory.tone_video(tmp_path / "talk.mp4", seconds=3, size="160x120")
     job_id = create_ingest_job(catalogue, settings, talk, session_slug=SLUG)
-    configure_queue(settings)
-    run_ingest(job_id)
+    build_tasks(settings, catalogue).run_ingest(job_id)
     assert queue_path(settings).is_file()  # the queue survives restarts: it is a file
     first = start_worker(tmp_path, settings.home, "stuck", "worker1.log")
     try:
@@ -144,7 +143,7 @@ def test_jobs_page_shows_step_percentage_and_time_left(ws_app, archivist):
 def test_cli_ingest_queue_leaves_the_job_for_the_worker(fresh_archive, tmp_path):
     from click.testing import CliRunner
 
-    from portal.cli import main
+    from cli import main
 
     talk = media_factory.tone_video(tmp_path / "cli.mp4", seconds=2, size="160x120")
     result = CliRunner().invoke(
@@ -160,12 +159,12 @@ def test_cli_ingest_queue_leaves_the_job_for_the_worker(fresh_archive, tmp_path)
         ],
     )
     assert result.exit_code == 0, result.output
-    configure_queue(fresh_archive.settings)
-    pending = [t for t in huey.pending() if type(t).__name__ == "run_ingest"]
-    assert len(pending) == 1
     catalogue = open_catalogue(fresh_archive.settings)
+    queue = build_tasks(fresh_archive.settings, catalogue).huey  # knows the task names
+    pending = [t for t in queue.pending() if type(t).__name__ == "run_ingest"]
+    assert len(pending) == 1
     assert _job(catalogue, pending[0].args[0]).state == "queued"
-    huey.flush()
+    queue.flush()
     catalogue.dispose()
 
 
@@ -177,9 +176,9 @@ def test_redis_url_selects_the_redis_queue(fresh_archive):
         import redis  # noqa: F401
     except ImportError:
         with pytest.raises(ConfigError, match="redis"):
-            configure_queue(settings)
+            build_queue(settings)
         return
-    queue = configure_queue(settings)
+    queue = build_queue(settings)
     assert type(queue.storage).__name__ == "RedisStorage"
     assert queue.storage.pool.connection_kwargs["host"] == "queue.example"
 
@@ -191,12 +190,12 @@ def test_archive_worker_command_processes_a_queued_import(fresh_archive, tmp_pat
     vtt.write_text("WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nUn sous-titre importé.\n")
     catalogue = open_catalogue(settings)
     job_id = create_ingest_job(catalogue, settings, talk, session_slug=SLUG, transcript_file=vtt)
-    enqueue_job(settings, job_id)
+    build_tasks(settings, catalogue).run_ingest(job_id)
     worker = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            "from portal.cli import main; main()",
+            "from cli import main; main()",
             "--home",
             str(settings.home),
             "worker",
@@ -229,7 +228,7 @@ def test_archive_worker_command_processes_a_queued_import(fresh_archive, tmp_pat
 def test_silent_running_job_is_taken_over_but_a_live_one_is_not(fresh_archive):
     from datetime import UTC, datetime, timedelta
 
-    from portal.tasks import MAX_INTERRUPTIONS, claim, worker_identity
+    from core.claims import MAX_INTERRUPTIONS, claim, worker_identity
 
     catalogue = open_catalogue(fresh_archive.settings)
     with catalogue.session() as db:
@@ -243,20 +242,20 @@ def test_silent_running_job_is_taken_over_but_a_live_one_is_not(fresh_archive):
         db.add(job)
         db.flush()
         job_id = job.id
-    assert not claim(catalogue, Job, job_id, 120, ("queued",))  # its heartbeat is fresh
+    assert not claim(catalogue, Job, job_id, 120)  # its heartbeat is fresh
 
     def go_silent(minutes: int) -> None:
         with catalogue.session() as db:
             db.get(Job, job_id).updated_at = datetime.now(UTC) - timedelta(minutes=minutes)
 
     go_silent(5)
-    assert claim(catalogue, Job, job_id, 120, ("queued",))
+    assert claim(catalogue, Job, job_id, 120)
     taken = _job(catalogue, job_id)
     assert taken.params["worker"] == worker_identity() and taken.params["interrupted"] == 1
-    assert not claim(catalogue, Job, job_id, 120, ("queued",))  # ours now, and alive
+    assert not claim(catalogue, Job, job_id, 120)  # ours now, and alive
     for _ in range(MAX_INTERRUPTIONS):
         go_silent(5)
-        claim(catalogue, Job, job_id, 120, ("queued",))
+        claim(catalogue, Job, job_id, 120)
     failed = _job(catalogue, job_id)
     assert failed.state == "failed" and "worker stopped" in failed.error
     catalogue.dispose()
@@ -265,8 +264,8 @@ def test_silent_running_job_is_taken_over_but_a_live_one_is_not(fresh_archive):
 def test_abandoned_uploads_are_deleted_after_a_while(fresh_archive):
     from datetime import UTC, datetime, timedelta
 
-    from portal.tasks import sweep_uploads
-    from portal.uploads import UploadPolicy, create_upload, part_path
+    from worker.tasks import sweep_uploads
+    from worker.uploads import UploadPolicy, create_upload, part_path
 
     settings = fresh_archive.settings
     catalogue = open_catalogue(settings)
@@ -317,13 +316,14 @@ def test_a_worker_in_another_process_takes_jobs_from_a_real_redis_queue(
     vtt.write_text("WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nPassé par Redis.\n")
     catalogue = open_catalogue(settings)
     job_id = create_ingest_job(catalogue, settings, talk, session_slug=SLUG, transcript_file=vtt)
-    queue = configure_queue(settings)
+    tasks = build_tasks(settings, catalogue)
+    queue = tasks.huey
     queue.flush()  # a clean queue: the server may be shared with earlier runs
-    enqueue_job(settings, job_id)
+    tasks.run_ingest(job_id)
     assert queue.pending_count() == 1  # the job waits in Redis, not in this process
     monkeypatch.setenv("REDIS_URL", redis_url)
     worker = subprocess.Popen(
-        [sys.executable, "-c", "from portal.cli import main; main()",
+        [sys.executable, "-c", "from cli import main; main()",
          "--home", str(settings.home), "worker", "--stale-after", "30"],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
@@ -349,11 +349,10 @@ def test_a_worker_in_another_process_takes_jobs_from_a_real_redis_queue(
 def test_recovery_requeues_lost_and_orphaned_jobs_and_uploads_but_not_live_ones(fresh_archive):
     from datetime import UTC, datetime, timedelta
 
-    from portal.tasks import configure_tasks, recover
-
     settings = fresh_archive.settings
     catalogue = open_catalogue(settings)
-    configure_queue(settings)  # a real SQLite queue: requeued work shows up as pending
+    tasks = build_tasks(settings, catalogue)  # a real SQLite queue: requeued work is pending
+    huey = tasks.huey
     huey.flush()
     silent = datetime.now(UTC) - timedelta(minutes=10)
     with catalogue.session() as db:
@@ -371,7 +370,7 @@ def test_recovery_requeues_lost_and_orphaned_jobs_and_uploads_but_not_live_ones(
         db.add_all([lost_job, dead_job, live_job, lost_upload, dead_upload])
         db.flush()
         ids = (lost_job.id, dead_job.id, live_job.id)
-    requeued = recover(configure_tasks(settings, catalogue))
+    requeued = tasks.recover()
     assert sorted(requeued) == sorted(
         [f"job {ids[0]}", f"job {ids[1]}", f"upload {'a' * 32}", f"upload {'b' * 32}"]
     )
@@ -380,7 +379,7 @@ def test_recovery_requeues_lost_and_orphaned_jobs_and_uploads_but_not_live_ones(
                        ("finish_upload", "a" * 32), ("finish_upload", "b" * 32)}  # fmt: skip
     # Queued work now has its message: only the silent ones (until a worker claims them,
     # and a claim runs a duplicate message once) are sent again.
-    assert sorted(recover(configure_tasks(settings, catalogue))) == [
+    assert sorted(tasks.recover()) == [
         f"job {ids[1]}",
         f"upload {'b' * 32}",
     ]

@@ -6,10 +6,10 @@ import pytest
 
 from core.catalogue.queries import get_session
 from core.catalogue.schema import Job
-from portal.uploads import UploadPolicy, create_upload
 from tests.portal.builders import DRAFT_SLUG, SLUG
 from tests.portal.workspace_fixtures import *  # noqa: F403
 from tests.portal.workspace_fixtures import home_of, sign_in, token
+from worker.uploads import UploadPolicy, create_upload
 
 UPLOAD = "{upload}"
 READS = [

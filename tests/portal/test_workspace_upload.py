@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -145,9 +146,10 @@ def test_interrupted_upload_resumes_where_it_stopped(ws_app, archivist, talk):
     ],
 )
 def test_refused_files_get_a_reason_and_leave_nothing(
-    ws_app, archivist, name, size, status, reason
+    ws_app, archivist, name, size, status, reason, monkeypatch
 ):
-    ws_app.config["ARCHIVE_UPLOAD_MAX_BYTES"] = 2_000_000
+    state = ws_app.extensions["archive"]
+    monkeypatch.setattr(state, "settings", replace(state.settings, upload_max_bytes=2_000_000))
     csrf = token(archivist)
     response = create(archivist, csrf, filename=name, size=size, session=SLUG)
     assert response.status_code == status

@@ -131,7 +131,7 @@ _WORKER = textwrap.dedent("""
     from pathlib import Path
     from core.catalogue import open_catalogue
     from core.settings import load_settings
-    from portal.cli_workspace import run_worker
+    from worker.consumer import run_worker
     from tests.portal.workspace_fixtures import heard_segments
     from tests.support.fake_transcriber import ScriptedTranscriber
 
@@ -158,7 +158,7 @@ _WORKER = textwrap.dedent("""
 
 def start_worker(folder: Path, home: Path, mode: str, log_name: str) -> subprocess.Popen:
     """Start a worker process on home; its output goes to folder/log_name."""
-    script = folder / "worker.py"
+    script = folder / "worker_process.py"  # not worker.py: it would shadow the package
     script.write_text(_WORKER)
     log = (folder / log_name).open("w")
     env = {**os.environ, "PYTHONPATH": str(REPO)}

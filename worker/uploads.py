@@ -14,7 +14,6 @@ import re
 import secrets
 import shutil
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -25,32 +24,11 @@ from sqlalchemy.orm import Session as OrmSession
 from core.catalogue.db import Catalogue
 from core.catalogue.schema import Recording, Session, Upload
 from core.errors import CatalogueError
-from core.settings import Settings
+from core.settings import DEFAULT_UPLOAD_EXTENSIONS, Settings
+from core.states import UploadState, advance
 from ingest.errors import DuplicateRecordingError, IngestError, MediaError
 
 COPY_BUFFER_BYTES = 1 << 20
-DEFAULT_MAX_BYTES = 16 * 1024**3
-DEFAULT_EXTENSIONS = (
-    "mp4",
-    "m4v",
-    "mov",
-    "mkv",
-    "webm",
-    "avi",
-    "mpg",
-    "mpeg",
-    "ts",
-    "mts",
-    "mp3",
-    "m4a",
-    "aac",
-    "wav",
-    "flac",
-    "ogg",
-    "oga",
-    "opus",
-    "wma",
-)
 _ID = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -67,16 +45,13 @@ class UploadError(IngestError):
 class UploadPolicy:
     """What the workspace accepts: a size limit in bytes and file extensions."""
 
-    max_bytes: int = DEFAULT_MAX_BYTES
-    extensions: frozenset[str] = frozenset(DEFAULT_EXTENSIONS)
+    max_bytes: int = Settings.upload_max_bytes
+    extensions: frozenset[str] = frozenset(DEFAULT_UPLOAD_EXTENSIONS)
 
     @classmethod
-    def from_config(cls, max_bytes: object, extensions: Iterable[str] | str | None) -> UploadPolicy:
-        """Build a policy from config values (a list or a comma-separated string)."""
-        if isinstance(extensions, str):
-            extensions = extensions.split(",")
-        exts = {e.strip().lower().lstrip(".") for e in extensions or DEFAULT_EXTENSIONS}
-        return cls(int(max_bytes or DEFAULT_MAX_BYTES), frozenset(e for e in exts if e))
+    def from_settings(cls, settings: Settings) -> UploadPolicy:
+        """Return the policy the archive's settings describe."""
+        return cls(settings.upload_max_bytes, frozenset(settings.upload_extensions))
 
 
 def part_path(settings: Settings, upload_id: str) -> Path:
@@ -153,7 +128,7 @@ def create_upload(
             Upload.size_bytes == size_bytes,
             Upload.username == username,
             Upload.session_id == session.id,
-            Upload.state == "uploading",
+            Upload.state == UploadState.UPLOADING,
         )
     )
     if resumable is not None and part_path(settings, resumable.id).exists():
@@ -164,7 +139,7 @@ def create_upload(
         size_bytes=size_bytes,
         session_id=session.id,
         username=username,
-        state="uploading",
+        state=UploadState.UPLOADING,
         params=dict(params or {}),
     )
     settings.uploads_dir.mkdir(parents=True, exist_ok=True)
@@ -176,8 +151,9 @@ def create_upload(
 
 def current_offset(settings: Settings, upload: Upload) -> int:
     """Return how many bytes of the upload are on disk."""
-    if upload.state != "uploading":
-        return upload.size_bytes if upload.state != "rejected" else upload.received_bytes
+    if upload.state != UploadState.UPLOADING:
+        rejected = upload.state == UploadState.REJECTED
+        return upload.received_bytes if rejected else upload.size_bytes
     try:
         return part_path(settings, upload.id).stat().st_size
     except FileNotFoundError:
@@ -192,7 +168,7 @@ def append_chunk(
     Refuses (409, with the real offset) a chunk that does not start where the
     file ends, and a second concurrent transfer of the same upload.
     """
-    if upload.state != "uploading":
+    if upload.state != UploadState.UPLOADING:
         raise UploadError("this upload is already complete", 409, current_offset(settings, upload))
     if offset + length > upload.size_bytes:
         raise UploadError(
@@ -228,12 +204,12 @@ def append_chunk(
 def complete_if_received(settings: Settings, upload: Upload, offset: int) -> bool:
     """Move a fully received upload into place under its name; say whether it was complete."""
     upload.received_bytes = offset
-    if offset < upload.size_bytes or upload.state != "uploading":
+    if offset < upload.size_bytes or upload.state != UploadState.UPLOADING:
         return False
     target = complete_path(settings, upload)
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(part_path(settings, upload.id), target)  # atomic: same folder tree
-    upload.state = "received"
+    advance(upload, UploadState.RECEIVED)
     return True
 
 
@@ -262,11 +238,11 @@ def finalize_upload(catalogue: Catalogue, settings: Settings, upload_id: str) ->
             consume=True,  # the received file is ours: move it into the store, no copy
         )
     except Exception as exc:  # noqa: BLE001 - any failure refuses the file with its reason
-        _settle(catalogue, upload_id, "rejected", error=_refusal(source.name, exc))
+        _settle(catalogue, upload_id, UploadState.REJECTED, error=_refusal(source.name, exc))
         return None
     finally:
         shutil.rmtree(source.parent, ignore_errors=True)  # stored by hash, or refused
-    _settle(catalogue, upload_id, "done", job_id=job_id)
+    _settle(catalogue, upload_id, UploadState.DONE, job_id=job_id)
     return job_id
 
 
@@ -287,7 +263,8 @@ def _refusal(name: str, exc: Exception) -> str:
 def cancel_upload(settings: Settings, upload: Upload, reason: str) -> None:
     """Delete whatever was received and mark the upload refused with reason."""
     remove_files(settings, upload)
-    upload.state, upload.error = "rejected", reason
+    advance(upload, UploadState.REJECTED)
+    upload.error = reason
 
 
 def remove_files(settings: Settings, upload: Upload) -> None:
@@ -297,11 +274,16 @@ def remove_files(settings: Settings, upload: Upload) -> None:
 
 
 def _settle(
-    catalogue: Catalogue, upload_id: str, state: str, error: str = "", job_id: int | None = None
+    catalogue: Catalogue,
+    upload_id: str,
+    state: UploadState,
+    error: str = "",
+    job_id: int | None = None,
 ) -> None:
     with catalogue.session() as db:
         upload = db.get(Upload, upload_id)
-        upload.state, upload.error, upload.job_id = state, error, job_id
+        advance(upload, state)
+        upload.error, upload.job_id = error, job_id
 
 
 def _gb(size_bytes: int) -> str:

@@ -1,6 +1,6 @@
 """Build the demo archive: the seed seminar with a synthesised French recording.
 
-Run as `python -m portal.demo --home demo/instance` (what `make demo` does). It
+Run as `python -m cli.demo --home demo/instance` (what `make demo` does). It
 imports the seed manifest, synthesises the opening of séance 4 with espeak-ng
 (one voice per speaker), sets the programme's start offsets to where each
 speaker starts in that recording, ingests it with the real Whisper model and
@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     home = Path(args.home).resolve()
-    archive = [sys.executable, "-m", "portal", "--home", str(home)]
+    archive = [sys.executable, "-m", "cli", "--home", str(home)]
     recording = home.parent / "seance-4-ouverture.mp4"
     subprocess.run([*archive, "import", str(SEED_MANIFEST)], check=True)
     starts = synthesise(recording, find_ffmpeg())

@@ -1,0 +1,53 @@
+"""What every `archive` command shares: the archive home, opened lazily, and one way to fail.
+
+The home is `--home DIR`, else `$ARCHIVE_HOME`, else `./instance`. Commands that
+only print help never touch the disk.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from core.settings import Settings, load_settings
+
+EXIT_USAGE = 2
+
+
+class Context:
+    """Lazily opened archive: commands that only print help never touch the disk."""
+
+    def __init__(self, home: str | None = None) -> None:
+        self.home = home
+        self._settings: Settings | None = None
+        self._catalogue = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.home)
+        return self._settings
+
+    @property
+    def catalogue(self):
+        if self._catalogue is None:
+            from core.catalogue import open_catalogue
+
+            self._catalogue = open_catalogue(self.settings)
+        return self._catalogue
+
+    def indexer(self):
+        """Return the callback the pipeline uses to reindex one session."""
+        from index.service import index_session
+
+        return lambda slug: index_session(self.catalogue, self.settings.index_dir, slug)
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print an error for a person and exit with code."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+pass_archive = click.make_pass_decorator(Context, ensure=True)

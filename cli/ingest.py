@@ -1,0 +1,121 @@
+"""`archive ingest`: probe, transcribe, attribute, store and index one recording."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from cli.context import EXIT_USAGE, Context, fail, pass_archive
+from core.errors import ArchiveError
+from core.manifest import is_language_code
+from core.timecodes import format_clock
+from ingest.errors import DuplicateRecordingError
+
+
+@click.command("ingest")
+@click.argument("media", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--session", "session_slug", help="Slug of the session this recording belongs to.")
+@click.option("--language", help="Spoken language (fr, en…); default: the session's, or detect.")
+@click.option("--model", help="Speech model: base (default), tiny.en, a folder, or a hub name.")
+@click.option(
+    "--transcript",
+    "transcript_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Use this existing .vtt, .srt or .json transcript instead of Whisper.",
+)
+@click.option("--queue", "queued", is_flag=True, help="Enqueue for `archive worker` and return.")
+@click.option("--force", is_flag=True, help="Transcribe again a file that was already ingested.")
+@pass_archive
+def ingest_command(
+    ctx: Context,
+    media: Path,
+    session_slug: str | None,
+    language: str | None,
+    model: str | None,
+    transcript_file: Path | None,
+    queued: bool,
+    force: bool,
+) -> None:
+    """Ingest a recording: probe, transcribe, attribute speakers, store and index."""
+    from core.jobs import unfinished_job_for
+    from ingest.pipeline import create_ingest_job, run_job
+
+    if language is not None and not is_language_code(language.lower()):
+        fail(f"--language must be a two-letter code such as fr or en, not {language!r}", EXIT_USAGE)
+    started = time.monotonic()
+    try:
+        try:
+            job_id = create_ingest_job(
+                ctx.catalogue,
+                ctx.settings,
+                media,
+                session_slug=session_slug,
+                language=language.lower() if language else None,
+                model=model,
+                transcript_file=transcript_file,
+                force=force,
+            )
+        except DuplicateRecordingError as exc:
+            job_id = unfinished_job_for(ctx.catalogue, exc.recording_id)
+            if job_id is None:
+                raise
+            click.echo(f"Resuming unfinished job {job_id} for this file.", err=True)
+        if queued:
+            from worker.tasks import build_tasks
+
+            build_tasks(ctx.settings, ctx.catalogue).run_ingest(job_id)
+            click.echo(f"Queued job {job_id}; run `archive worker` to process it.")
+            return
+        with _ProgressBar() as bar:
+            job = run_job(
+                ctx.catalogue, ctx.settings, job_id, indexer=ctx.indexer(), on_progress=bar.update
+            )
+    except ArchiveError as exc:
+        fail(str(exc))
+    _print_outcome(ctx, job, time.monotonic() - started)
+
+
+class _ProgressBar:
+    """A tqdm bar in percent with the step name and the pipeline's own ETA."""
+
+    def __enter__(self):
+        from tqdm import tqdm
+
+        self.bar = tqdm(
+            total=100,
+            unit="%",
+            file=sys.stderr,
+            dynamic_ncols=True,
+            bar_format="{desc:<11} {percentage:3.0f}%|{bar}| {postfix}",
+        )
+        return self
+
+    def update(self, progress) -> None:
+        self.bar.set_description_str(progress.step)
+        self.bar.n = round(progress.fraction * 100, 1)
+        eta = progress.eta_s
+        self.bar.set_postfix_str(
+            f"ETA {format_clock(round(eta * 1000))}" if eta is not None else "", refresh=False
+        )
+        self.bar.refresh()
+
+    def __exit__(self, *exc_info) -> None:
+        self.bar.close()
+
+
+def _print_outcome(ctx: Context, job, elapsed_s: float) -> None:
+    store = job.steps_done.get("store", {})
+    transcribe = job.steps_done.get("transcribe") or job.steps_done.get("import") or {}
+    with ctx.catalogue.session() as db:
+        from core.catalogue.schema import Session
+
+        session = db.get(Session, job.session_id)
+        click.echo(
+            f"Ingested into session '{session.slug}'"
+            f"{'' if session.published else ' (draft)'}: transcript version "
+            f"{store.get('version')}, {store.get('segments', 0)} segments, language "
+            f"{transcribe.get('language', session.language)}, {elapsed_s:.1f} s."
+        )

@@ -1,0 +1,76 @@
+"""`archive search` and `archive reindex`: what was said, from the command line."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import click
+
+from cli.context import Context, fail, pass_archive
+from core.timecodes import format_clock
+
+
+@click.command("search")
+@click.argument("query")
+@click.option("--session", "session_slug", help="Only this session.")
+@click.option("--speaker", "speaker_slug", help="Only this speaker (slug).")
+@click.option("--page", type=int, default=1, show_default=True)
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance")
+@click.option("--drafts", is_flag=True, help="Include unpublished sessions.")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON contract.")
+@pass_archive
+def search_command(
+    ctx: Context,
+    query: str,
+    session_slug: str | None,
+    speaker_slug: str | None,
+    page: int,
+    sort: str,
+    drafts: bool,
+    as_json: bool,
+) -> None:
+    """Search what was said; each hit is timed to its first matched word."""
+    from index.errors import SearchIndexError
+    from index.search import SearchRequest, search
+
+    try:
+        results = search(
+            ctx.settings.index_dir,
+            SearchRequest(
+                q=query,
+                session=session_slug,
+                speaker=speaker_slug,
+                page=page,
+                sort=sort,
+                include_unpublished=drafts,
+            ),
+        )
+    except SearchIndexError as exc:
+        fail(str(exc))
+    if as_json:
+        click.echo(json.dumps(results.to_json(), ensure_ascii=False, indent=2))
+        return
+    if results.notice:
+        click.echo(results.notice, err=True)
+    click.echo(f"{results.total} hit(s)")
+    for hit in results.hits:
+        who = hit.speaker_name or "unknown speaker"
+        click.echo(f"{hit.session_slug}  {format_clock(hit.start_ms)}  {who}\n    {hit.text}")
+    if not results.total and results.suggestion:
+        click.echo(f"Did you mean: {results.suggestion}?")
+
+
+@click.command("reindex")
+@pass_archive
+def reindex_command(ctx: Context) -> None:
+    """Rebuild the search index from the catalogue (the old one serves meanwhile)."""
+    from index.errors import SearchIndexError
+    from index.service import rebuild_index
+
+    started = time.monotonic()
+    try:
+        count = rebuild_index(ctx.catalogue, ctx.settings.index_dir)
+    except SearchIndexError as exc:
+        fail(str(exc))
+    click.echo(f"Indexed {count} segments in {time.monotonic() - started:.1f} s.")

@@ -1,0 +1,59 @@
+"""The job queue: a Huey built from settings, in SQLite in the archive home or in Redis.
+
+`build_queue` makes a new instance each time it is called; whoever builds one
+owns it (the portal app, the worker, a CLI command). Nothing here is global,
+so two archives in one process (tests) never share a queue.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from huey import Huey, MemoryHuey, SqliteHuey
+
+from core.errors import ConfigError
+from core.settings import Settings
+
+QUEUE_NAME = "archive"
+
+
+def build_queue(settings: Settings, *, immediate: bool = False) -> Huey:
+    """Return a Huey for the archive's queue, or one that runs tasks inline when immediate."""
+    if immediate:
+        return MemoryHuey(QUEUE_NAME, results=False, immediate=True)
+    if settings.redis_url:
+        return _redis_queue(settings.redis_url)
+    settings.home.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey(QUEUE_NAME, results=False, filename=str(queue_path(settings)), timeout=30)
+
+
+def queue_path(settings: Settings) -> Path:
+    """Return the SQLite file of the default, server-less queue."""
+    return settings.home / "queue.sqlite3"
+
+
+def describe_queue(settings: Settings) -> str:
+    """Return where the queue lives, for logs and `archive worker`'s first line."""
+    if settings.redis_url:
+        return f"Redis at {_redacted(settings.redis_url)}"
+    return f"SQLite at {queue_path(settings)}"
+
+
+def _redis_queue(url: str) -> Huey:
+    try:
+        from huey import RedisHuey
+
+        return RedisHuey(QUEUE_NAME, results=False, url=url)
+    except Exception as exc:  # huey raises its own ConfigurationError when redis is absent
+        raise ConfigError(
+            f"REDIS_URL is set but the Redis queue cannot be used ({exc}); install the "
+            "'redis' extra (pip install 'seminar-archive[redis]') or unset REDIS_URL"
+        ) from exc
+
+
+def _redacted(url: str) -> str:
+    # A Redis URL may carry a password: never print it.
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest:
+        rest = "***@" + rest.split("@", 1)[1]
+    return scheme + sep + rest
