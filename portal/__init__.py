@@ -19,8 +19,7 @@ from flask import Flask
 from core.settings import load_settings
 from portal import errors, i18n, templating
 from portal.extensions import init_archive
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from portal.resources import templates_dir
 
 # Blueprints in registration order, as "module:attribute". Other audiences (the
 # archivist workspace, sign-in) add their entries here; nothing else changes.
@@ -60,7 +59,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create the portal app: layered config, catalogue, searcher, Babel and blueprints."""
     app = Flask(
         __name__,
-        template_folder=str(REPO_ROOT / "templates"),
+        template_folder=str(templates_dir()),
         static_folder="static",
         instance_relative_config=False,
     )
