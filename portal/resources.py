@@ -1,4 +1,4 @@
-"""Where the portal's templates are, in a source checkout and in an installed wheel."""
+"""Where the portal's files that are not Python live, installed or in a source checkout."""
 
 from __future__ import annotations
 
@@ -8,6 +8,18 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def templates_dir() -> Path:
-    """Return the templates folder: shipped inside the package, else the checkout's top level."""
-    shipped = PACKAGE_DIR / "templates"
-    return shipped if shipped.is_dir() else PACKAGE_DIR.parent / "templates"
+    """Return the Jinja templates folder: the wheel's copy, else the checkout's.
+
+    The templates live in the repository's top-level `templates/` folder, and the
+    wheel ships that folder inside the package as `portal/templates` (see
+    pyproject.toml). An installed portal finds that copy; a source checkout or an
+    editable install imports `portal` from the repository, where the folder sits
+    beside the package instead.
+    """
+    for folder in (PACKAGE_DIR / "templates", PACKAGE_DIR.parent / "templates"):
+        if folder.is_dir():
+            return folder
+    raise FileNotFoundError(
+        f"The portal's templates are in neither {PACKAGE_DIR / 'templates'} nor "
+        f"{PACKAGE_DIR.parent / 'templates'}: reinstall the package (pip install .)."
+    )
