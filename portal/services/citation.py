@@ -20,8 +20,8 @@ from sqlalchemy.orm import selectinload
 
 from core.catalogue import queries
 from core.catalogue.schema import Person, Segment, Session, Transcript
+from core.timecodes import format_seconds, format_short_clock
 from portal.services.sessions import PersonRef, people_of, person_ref
-from portal.templating import clock
 
 MAX_QUOTE_CHARS = 1500  # a citation quotes a passage, not a whole talk
 
@@ -72,7 +72,7 @@ def cite(db: OrmSession, slug: str, version: int, start_ms: int, end_ms: int) ->
     ):
         people[person.slug] = person_ref(person)
     speakers = tuple(people[s] for s in speaker_slugs if s in people)
-    start_s, end_s = seconds_text(start_ms), seconds_text(end_ms)
+    start_s, end_s = format_seconds(start_ms), format_seconds(end_ms)
     permalink = url_for("sessions.show", slug=slug, t=start_s, v=version, _external=True)
     clip_url = url_for("sessions.show", slug=slug, t=start_s, end=end_s, v=version, _external=True)
     fields = dict(
@@ -104,12 +104,6 @@ def cite(db: OrmSession, slug: str, version: int, start_ms: int, end_ms: int) ->
         bibtex=_bibtex(session, fields),
         csl_json=_csl(session, fields),
     )
-
-
-def seconds_text(ms: int) -> str:
-    """Write ms as seconds for a ?t= link, keeping tenths only when needed ("24", "24.1")."""
-    tenths = round(ms / 100)
-    return str(tenths // 10) if tenths % 10 == 0 else f"{tenths / 10:.1f}"
 
 
 def quote_between(
@@ -169,7 +163,7 @@ def _piece(text: str, words: list, start_ms: int, end_ms: int) -> str:
 
 
 def _span(fields: dict) -> str:
-    return f"{clock(fields['start_ms'])}–{clock(fields['end_ms'])}"
+    return f"{format_short_clock(fields['start_ms'])}–{format_short_clock(fields['end_ms'])}"
 
 
 def _plain(session: Session, fields: dict) -> str:

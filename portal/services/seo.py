@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import request, url_for
 
+from core.timecodes import format_cue_time, format_iso_duration
 from portal.services.sessions import SessionDetail
 from portal.services.transcript import TranscriptView, full_text
 
@@ -11,20 +12,6 @@ from portal.services.transcript import TranscriptView, full_text
 def absolute(path: str) -> str:
     """Return an absolute URL for a path of this site."""
     return request.url_root.rstrip("/") + path
-
-
-def _vtt_clock(ms: int) -> str:
-    hours, rest = divmod(max(0, ms), 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
-
-
-def _iso_duration(ms: int) -> str:
-    seconds = max(0, ms) // 1000
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"PT{hours}H{minutes}M{secs}S"
 
 
 def chapters_vtt(detail: SessionDetail) -> str:
@@ -36,7 +23,7 @@ def chapters_vtt(detail: SessionDetail) -> str:
         names = ", ".join(p.name for p in entry.people)
         title = f"{entry.title} — {names}" if names else entry.title
         title = title.replace("-->", "->").replace("&", "&amp;").replace("<", "&lt;")
-        out += [f"{_vtt_clock(entry.start_ms)} --> {_vtt_clock(entry.end_ms)}", title, ""]
+        out += [f"{format_cue_time(entry.start_ms)} --> {format_cue_time(entry.end_ms)}", title, ""]
     return "\n".join(out)
 
 
@@ -59,7 +46,7 @@ def session_jsonld(detail: SessionDetail, transcript: TranscriptView | None) -> 
     if summary.date:
         data["uploadDate"] = summary.date.isoformat()
     if detail.media.duration_ms:
-        data["duration"] = _iso_duration(detail.media.duration_ms)
+        data["duration"] = format_iso_duration(detail.media.duration_ms)
     if detail.media.poster_url:
         data["thumbnailUrl"] = absolute(detail.media.poster_url)
     if transcript is not None:
