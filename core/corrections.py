@@ -18,6 +18,7 @@ from core.catalogue.schema import Recording, Segment, Session, Transcript
 from core.catalogue.transcripts import store_transcript
 from core.contracts import TranscribedSegment, Word
 from core.errors import CatalogueError
+from core.text import fold
 
 KEEP = object()  # "leave this segment's speaker as it is"
 
@@ -202,7 +203,7 @@ def _spread(tokens: list[str], start_ms: int, end_ms: int) -> list[Word]:
 
 
 def _key(token: str) -> str:
-    return re.sub(r"[^\w]", "", token.casefold())
+    return re.sub(r"[^\w]", "", fold(token))
 
 
 def _count(items, noun: str) -> str:

@@ -7,7 +7,6 @@ when a later correction exists, the current wording is returned beside it.
 from __future__ import annotations
 
 import json
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from core.catalogue import queries
 from core.catalogue.schema import Person, Segment, Session, Transcript
+from core.text import ascii_key
 from core.timecodes import format_seconds, format_short_clock
 from portal.services.sessions import PersonRef, people_of, person_ref
 
@@ -195,11 +195,6 @@ def _split_name(name: str) -> tuple[str, str]:
     return " ".join(tokens[:-1]), tokens[-1]
 
 
-def _ascii(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return "".join(c for c in folded.lower() if c.isalnum())
-
-
 def _bib_escape(text: str) -> str:
     for char in "\\{}":
         text = text.replace(char, " ")
@@ -212,8 +207,8 @@ def _bibtex(session: Session, fields: dict) -> str:
     """Return a BibTeX @misc entry of the quoted passage."""
     authors = [_split_name(p.name) for p in fields["speakers"]]
     year = str(session.date.year) if session.date else ""
-    first_word = next((w for w in session.title.split() if len(_ascii(w)) > 3), "session")
-    key = (_ascii(authors[0][1]) if authors else "seminaire") + year + _ascii(first_word)
+    first_word = next((w for w in session.title.split() if len(ascii_key(w)) > 3), "session")
+    key = (ascii_key(authors[0][1]) if authors else "seminaire") + year + ascii_key(first_word)
     lines = [f"@misc{{{key},"]
     if authors:
         joined = " and ".join(f"{family}, {given}".strip(", ") for given, family in authors)
