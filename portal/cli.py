@@ -303,7 +303,9 @@ def search_command(
     except SearchIndexError as exc:
         fail(str(exc))
     if as_json:
-        click.echo(json.dumps(results.to_json(), ensure_ascii=False, indent=2))
+        from portal.shapes import search_json
+
+        click.echo(json.dumps(search_json(results), ensure_ascii=False, indent=2))
         return
     if results.notice:
         click.echo(results.notice, err=True)

@@ -8,10 +8,12 @@ from flask import Flask, current_app, request, url_for
 from flask_babel import format_date
 
 from core.timecodes import format_clock, format_short_clock
+from portal import markup
 
 
 def init_app(app: Flask) -> None:
     """Register the filters and globals the templates use."""
+    markup.init_app(app)
     app.add_template_filter(clock)
     app.add_template_filter(seconds)
     app.add_template_filter(long_date)

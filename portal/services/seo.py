@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from flask import request, url_for
-
 from core.timecodes import format_cue_time, format_iso_duration
+from portal.links import absolute, media_path, session_path
 from portal.services.sessions import SessionDetail
 from portal.services.transcript import TranscriptView, full_text
-
-
-def absolute(path: str) -> str:
-    """Return an absolute URL for a path of this site."""
-    return request.url_root.rstrip("/") + path
 
 
 def chapters_vtt(detail: SessionDetail) -> str:
@@ -27,19 +21,25 @@ def chapters_vtt(detail: SessionDetail) -> str:
     return "\n".join(out)
 
 
-def session_jsonld(detail: SessionDetail, transcript: TranscriptView | None) -> dict | None:
-    """Return schema.org VideoObject (or AudioObject) markup with transcript and Clips."""
+def session_jsonld(
+    detail: SessionDetail, transcript: TranscriptView | None, site_url: str
+) -> dict | None:
+    """Return schema.org VideoObject (or AudioObject) data with transcript and Clips.
+
+    site_url is the site's root ("https://host/"): search engines want absolute URLs.
+    """
     summary = detail.summary
-    if detail.media is None:
+    media = detail.media
+    if media is None:
         return None
-    page = url_for("sessions.show", slug=summary.slug, _external=True)
+    page = absolute(site_url, session_path(summary.slug))
     data: dict = {
         "@context": "https://schema.org",
         "@type": "VideoObject" if detail.media.has_video else "AudioObject",
         "name": summary.title,
         "description": detail.description or summary.series_title or summary.title,
         "url": page,
-        "contentUrl": absolute(detail.media.url),
+        "contentUrl": absolute(site_url, media_path(media.sha256, "play", media.ext)),
         "inLanguage": summary.language,
         "encodingFormat": detail.media.mimetype,
     }
@@ -47,8 +47,10 @@ def session_jsonld(detail: SessionDetail, transcript: TranscriptView | None) -> 
         data["uploadDate"] = summary.date.isoformat()
     if detail.media.duration_ms:
         data["duration"] = format_iso_duration(detail.media.duration_ms)
-    if detail.media.poster_url:
-        data["thumbnailUrl"] = absolute(detail.media.poster_url)
+    if media.poster_ext:
+        data["thumbnailUrl"] = absolute(
+            site_url, media_path(media.sha256, "poster", media.poster_ext)
+        )
     if transcript is not None:
         data["transcript"] = full_text(transcript)
     if detail.people:
@@ -70,9 +72,7 @@ def session_jsonld(detail: SessionDetail, transcript: TranscriptView | None) -> 
             "name": e.title,
             "startOffset": e.start_ms // 1000,
             "endOffset": -(-e.end_ms // 1000),
-            "url": url_for(
-                "sessions.show", slug=summary.slug, t=e.start_ms // 1000, _external=True
-            ),
+            "url": absolute(site_url, session_path(summary.slug, e.start_ms)),
         }
         for e in detail.programme
         if e.start_ms is not None and e.end_ms is not None and e.end_ms > e.start_ms
