@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from index.notices import Notice
+
 SORTS = ("relevance", "date")
 MAX_PAGE_SIZE = 100
 
@@ -79,7 +81,7 @@ class SearchResults:
     groups: list[Group] = field(default_factory=list)
     facets: dict[str, FacetCounts] = field(default_factory=dict)
     suggestion: str | None = None  # "did you mean", only when nothing matched
-    notice: str | None = None  # why the query was read differently from how it was typed
+    notice: Notice | None = None  # why the query was read differently from how it was typed
     page: int = 1
     pages: int = 1
     page_size: int = 10

@@ -7,6 +7,7 @@ parameters are clamped or ignored, never a 500.
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
+from flask_babel import force_locale
 
 from portal import shapes
 from portal.errors import api_error
@@ -17,7 +18,7 @@ from portal.services.params import int_param
 from portal.services.people import speaker_view
 from portal.services.search import SearchUnavailable, read_form
 from portal.services.transcript import load_transcript
-from portal.wording import citation_text
+from portal.wording import citation_text, notice_text
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -76,7 +77,9 @@ def search():
         )
     except SearchUnavailable:
         return api_error(503, "search is unavailable right now; try again shortly")
-    body = shapes.api_search_json(results, results.notice)
+    with force_locale("en"):  # the API's notices have always been English
+        notice = notice_text(results.notice)
+    body = shapes.api_search_json(results, notice)
     body["query"] = {
         "q": form.q,
         **form.filters,

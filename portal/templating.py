@@ -9,6 +9,7 @@ from flask_babel import format_date
 
 from core.timecodes import format_clock, format_short_clock
 from portal import markup
+from portal.wording import notice_text
 
 
 def init_app(app: Flask) -> None:
@@ -18,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(seconds)
     app.add_template_filter(long_date)
     app.add_template_global(url_with)
+    app.add_template_global(notice_text)
     app.context_processor(lambda: {"site_name": current_app.config["ARCHIVE_SITE_NAME"]})
 
 
