@@ -20,6 +20,7 @@ from pathlib import Path
 
 import yaml
 
+from core.timecodes import format_cue_time
 from ingest.media import find_ffmpeg
 
 REPO = Path(__file__).resolve().parents[1]
@@ -161,7 +162,11 @@ def fleurs_session(media: Path, dest: Path, ffmpeg: str) -> dict | None:
                 "description": "Dix courts textes lus par des locuteurs différents. "
                 "FLEURS dataset, Google, CC BY 4.0.",
                 "programme": [
-                    {"title": f"Extrait {clip.stem}", "kind": "other", "start": _clock(start)}
+                    {
+                        "title": f"Extrait {clip.stem}",
+                        "kind": "other",
+                        "start": format_cue_time(start),
+                    }
                     for clip, start in zip(clips, starts, strict=True)
                 ],
             }
@@ -176,18 +181,13 @@ def offsets_manifest(starts: list[int]) -> dict:
     programme = session["programme"]
     for (item_index, person, _voice, _text), start_ms in zip(SCRIPT, starts, strict=True):
         item = programme[item_index]
-        item.setdefault("start", _clock(start_ms))
+        item.setdefault("start", format_cue_time(start_ms))
         speakers = [s if isinstance(s, dict) else {"person": s} for s in item["speakers"]]
         for speaker in speakers:
             if speaker["person"] == person:
-                speaker["start"] = _clock(start_ms)
+                speaker["start"] = format_cue_time(start_ms)
         item["speakers"] = speakers
     return {"sessions": [session]}
-
-
-def _clock(ms: int) -> str:
-    seconds, millis = divmod(ms, 1000)
-    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}.{millis:03d}"
 
 
 def main(argv: list[str] | None = None) -> int:

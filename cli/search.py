@@ -9,6 +9,8 @@ import click
 
 from cli.context import Context, fail, pass_archive
 from core.timecodes import format_clock
+from portal.shapes import search_json
+from portal.wording import notice_text
 
 
 @click.command("search")
@@ -49,10 +51,10 @@ def search_command(
     except SearchIndexError as exc:
         fail(str(exc))
     if as_json:
-        click.echo(json.dumps(results.to_json(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(search_json(results), ensure_ascii=False, indent=2))
         return
     if results.notice:
-        click.echo(results.notice, err=True)
+        click.echo(notice_text(results.notice), err=True)  # English: no app, no locale
     click.echo(f"{results.total} hit(s)")
     for hit in results.hits:
         who = hit.speaker_name or "unknown speaker"

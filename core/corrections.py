@@ -2,7 +2,7 @@
 
 Corrected segments are marked verified; their word timings are re-aligned to
 the new words (unchanged words keep their times, replaced ones share the time
-of the words they replace), so search still lands on the right second.
+of the words they replace, marked estimated), so search still lands on the right second.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from core.catalogue.schema import Recording, Segment, Session, Transcript
 from core.catalogue.transcripts import store_transcript
 from core.contracts import TranscribedSegment, Word
 from core.errors import CatalogueError
+from core.text import fold
+from core.timing import estimate_words
 
 KEEP = object()  # "leave this segment's speaker as it is"
 
@@ -131,7 +133,7 @@ def retime_words(words: list[Word], text: str, start_ms: int, end_ms: int) -> li
     """Return timed words for corrected text, reusing the old words' times where they match."""
     new_tokens = text.split()
     if not words:
-        return _spread(new_tokens, start_ms, end_ms)
+        return estimate_words(text, start_ms, end_ms)
     old_keys = [_key(w.text) for w in words]
     new_keys = [_key(t) for t in new_tokens]
     matcher = difflib.SequenceMatcher(a=old_keys, b=new_keys, autojunk=False)
@@ -144,11 +146,11 @@ def retime_words(words: list[Word], text: str, start_ms: int, end_ms: int) -> li
                 for w, t in zip(words[i1:i2], tokens, strict=True)
             ]
         elif op == "replace":
-            timed += _spread(tokens, words[i1].start_ms, words[i2 - 1].end_ms)
+            timed += estimate_words(" ".join(tokens), words[i1].start_ms, words[i2 - 1].end_ms)
         elif op == "insert":
             left = timed[-1].end_ms if timed else start_ms
             right = words[i1].start_ms if i1 < len(words) else end_ms
-            timed += _spread(tokens, left, max(left, right))
+            timed += estimate_words(" ".join(tokens), left, max(left, right))
     return timed
 
 
@@ -190,19 +192,8 @@ def _mark_verified(db: OrmSession, transcript: Transcript, positions: set[int]) 
     db.flush()
 
 
-def _spread(tokens: list[str], start_ms: int, end_ms: int) -> list[Word]:
-    # Share the span by token length: long words take longer to say.
-    total = sum(len(t) for t in tokens) or 1
-    words, cursor = [], start_ms
-    for token in tokens:
-        span = (end_ms - start_ms) * len(token) / total
-        words.append(Word(round(cursor), round(cursor + span), token, 1.0))
-        cursor += span
-    return words
-
-
 def _key(token: str) -> str:
-    return re.sub(r"[^\w]", "", token.casefold())
+    return re.sub(r"[^\w]", "", fold(token))
 
 
 def _count(items, noun: str) -> str:

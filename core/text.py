@@ -1,7 +1,9 @@
-"""Folding of text the archive compares or turns into identifiers (slugs).
+"""Folding of text the archive compares or turns into identifiers (slugs, citation keys).
 
-Accents, case and ligatures are folded here once, so a slug, a match and a
-lookup agree on what "the same word" is.
+Accents, case and ligatures are folded here once, so a slug, a citation key and a
+transcript match agree on what "the same word" is. The search index folds with
+Whoosh's own character table instead (index/analysis.py): its terms are on disk,
+so changing that rule would need a reindex.
 """
 
 from __future__ import annotations
@@ -12,12 +14,26 @@ import unicodedata
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
 
 
-def slugify(text: str, max_length: int = 80) -> str:
-    """Fold accents and punctuation into a URL slug ('Séance n°4' -> 'seance-n-4')."""
+def fold(text: str) -> str:
+    """Lowercase text and drop accents and ligatures, so "Œuvre, été" compares as "oeuvre, ete"."""
     text = text.lower().translate(_LIGATURES)
-    # Drop only the accents; any other symbol ("°", "—") separates words rather than vanishing.
-    folded = "".join(
+    return "".join(
         ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
     )
-    slug = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
+
+
+def fold_words(text: str) -> str:
+    """Fold text and turn punctuation into single spaces, to compare phrases word by word."""
+    return " ".join(re.sub(r"[\W_]+", " ", fold(text)).split())
+
+
+def ascii_key(text: str) -> str:
+    """Return the ASCII letters and digits of the folded text ("Ménard" -> "menard") for keys."""
+    return "".join(ch for ch in fold(text) if ch.isascii() and ch.isalnum())
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    """Fold accents and punctuation into a URL slug ('Séance n°4' -> 'seance-n-4')."""
+    # Drop only the accents; any other symbol ("°", "—") separates words rather than vanishing.
+    slug = re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
     return slug[:max_length].strip("-") or "session"

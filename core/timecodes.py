@@ -64,3 +64,33 @@ def format_clock(ms: int, always_hours: bool = True) -> str:
     if hours or always_hours:
         return f"{hours:02d}:{minutes:02d}:{seconds:02d}"
     return f"{minutes}:{seconds:02d}"
+
+
+def format_short_clock(ms: int) -> str:
+    """Format ms as h:mm:ss, or m:ss under an hour (the player's and lists' compact clock)."""
+    total = max(0, int(ms)) // 1000
+    hours, rest = divmod(total, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def format_cue_time(ms: int, decimal_mark: str = ".") -> str:
+    """Format ms as hh:mm:ss.mmm for caption cues (WebVTT "." or SubRip "," decimal mark)."""
+    hours, rest = divmod(max(0, int(ms)), 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}{decimal_mark}{millis:03d}"
+
+
+def format_seconds(ms: int) -> str:
+    """Write ms as seconds for a ?t= link, keeping tenths only when needed ("24", "24.1")."""
+    tenths = round(ms / 100)
+    return str(tenths // 10) if tenths % 10 == 0 else f"{tenths / 10:.1f}"
+
+
+def format_iso_duration(ms: int) -> str:
+    """Format ms as an ISO 8601 duration in whole seconds ("PT1H2M3S"), as schema.org wants."""
+    seconds = max(0, int(ms)) // 1000
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"PT{hours}H{minutes}M{secs}S"

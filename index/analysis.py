@@ -25,6 +25,8 @@ LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
 
 # Whoosh's accent map leaves ligatures alone; French writes both "œuvre" and "oeuvre".
+# Not core.text.fold: this table is what indexed terms were folded with (ß is "s"
+# here, "ss" there), so queries must keep using it until a reindex changes both.
 FOLD_MAP: dict[int, str] = {**accent_map, ord("œ"): "oe", ord("æ"): "ae", ord("Œ"): "oe"}
 
 # Apostrophes (straight or typographic) are not word characters, so elided forms

@@ -3,7 +3,7 @@
 Syntax: words (all must match), "exact phrases", OR, -exclusion (or NOT),
 prefix*, and fields speaker:, org:, session:, series:, year: (2018, 2015-2018,
 [2015 TO 2018]) and date: (2018-03, [2018-01-01 TO 2018-06-30], >2018-01-01).
-A malformed query is searched as plain words, with a notice saying so.
+A malformed query is searched as plain words, with a notice code saying why.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from whoosh.query import (
 
 from index.analysis import LANGUAGES, fold, terms
 from index.facets import KeyTables
+from index.notices import Notice, NoticeCode
 from index.schema import PLAIN_FIELD, TEXT_FIELDS, build_schema
 from index.terms import UnionPrefix, UnionWildcard
 
@@ -56,7 +57,7 @@ class ParsedQuery:
     """A Whoosh query with the notice to show when the input had to be reinterpreted."""
 
     query: Query
-    notice: str | None = None
+    notice: Notice | None = None
 
 
 class _Parser(QueryParser):
@@ -92,29 +93,27 @@ def parse(text: str, tables: KeyTables | None = None) -> ParsedQuery:
     """Parse a user's query; fall back to its plain words when it is malformed."""
     text = (text or "").strip()
     if len(text) > MAX_QUERY_CHARS:
-        return plain_query(text, "The query was too long; searched for its first words only.")
+        return plain_query(text, Notice(NoticeCode.TOO_LONG))
     problem = malformation(text)
     if problem:
-        return plain_query(
-            text, f"The query could not be read ({problem}); searched for its words."
-        )
+        return plain_query(text, problem)
     unresolved: list[str] = []
     try:
         parsed = _parser().parse(text)
         query = simplify(rewrite(parsed, tables or KeyTables(), unresolved))
     except Exception:  # whatever the parser chokes on, the user still gets results
-        return plain_query(text, "The query could not be read; searched for its words.")
+        return plain_query(text, Notice(NoticeCode.UNREADABLE))
     if unresolved:
-        return ParsedQuery(query, f"Nothing in the archive matches {', '.join(unresolved)}.")
+        return ParsedQuery(query, Notice(NoticeCode.UNRESOLVED, {"values": ", ".join(unresolved)}))
     if query is NullQuery and _WORD_RE.search(text):
-        return ParsedQuery(query, "The query has only very common words, which are not indexed.")
+        return ParsedQuery(query, Notice(NoticeCode.ONLY_COMMON_WORDS))
     return ParsedQuery(query)
 
 
-def malformation(text: str) -> str | None:
+def malformation(text: str) -> Notice | None:
     """Say what is wrong with a query's syntax, or return None when it is well formed."""
     if text.count('"') % 2:
-        return "a quotation mark is not closed"
+        return Notice(NoticeCode.UNCLOSED_QUOTE)
     outside = re.sub(r'"[^"]*"', '""', text)
     for opening, closing in ("()", "[]", "{}"):
         depth = 0
@@ -123,20 +122,21 @@ def malformation(text: str) -> str | None:
             if depth < 0:
                 break
         if depth:
-            return f"unbalanced {opening}{closing}"
+            return Notice(NoticeCode.UNBALANCED, {"pair": opening + closing})
     tokens = outside.replace("(", " ").replace(")", " ").split()
     ops = [t in _OPERATORS for t in tokens]
     if tokens and (ops[-1] or (ops[0] and tokens[0] != "NOT")):
-        return f"'{tokens[-1] if ops[-1] else tokens[0]}' has nothing to combine"
+        operator = tokens[-1] if ops[-1] else tokens[0]
+        return Notice(NoticeCode.NOTHING_TO_COMBINE, {"operator": operator})
     if any(a and b and t2 != "NOT" for a, b, t2 in zip(ops, ops[1:], tokens[1:], strict=False)):
-        return "two operators in a row"
+        return Notice(NoticeCode.OPERATORS_IN_A_ROW)
     empty = [m.group(1) for m in _EMPTY_FIELD_RE.finditer(outside) if m.group(1) in _FIELD_NAMES]
     if empty:
-        return f"'{empty[0]}:' has no value"
+        return Notice(NoticeCode.EMPTY_FIELD, {"field": empty[0]})
     return None
 
 
-def plain_query(text: str, notice: str) -> ParsedQuery:
+def plain_query(text: str, notice: Notice) -> ParsedQuery:
     """Return an AND of the words of `text` (no syntax at all), with `notice`."""
     words = [w for w in _WORD_RE.findall(text) if w not in _OPERATORS][:MAX_PLAIN_WORDS]
     # As in `_Parser`: a stop word in any language is no condition at all.

@@ -7,12 +7,12 @@ rebuilt from the words that remain, so the transcript and its timings agree.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 import zlib
 from dataclasses import dataclass, replace
 
 from core.contracts import TranscribedSegment, Word
+from core.text import fold_words
 
 # A segment containing one of these (folded) is a subtitle credit Whisper learnt
 # from its training data: the whole segment is invented, whatever else it says.
@@ -63,23 +63,16 @@ class _Token:
     word: Word | None
 
 
-def fold(text: str) -> str:
-    """Fold text for matching: lowercase, no accents, punctuation as single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[\W_]+", " ", stripped).split())
-
-
 def clean_segments(segments: list[TranscribedSegment], language: str) -> list[TranscribedSegment]:
     """Drop invented credits, loops, repeats and non-speech; return new segments."""
-    phrases = [fold(p).split() for p in _phrases_for(language)]
+    phrases = [fold_words(p).split() for p in _phrases_for(language)]
     separator = "" if language in SPACELESS_LANGUAGES else " "
     kept: list[TranscribedSegment] = []
     for segment in segments:
         cleaned = _clean_one(segment, phrases, separator, language)
         if cleaned is None:
             continue
-        if kept and fold(kept[-1].text) == fold(cleaned.text):
+        if kept and fold_words(kept[-1].text) == fold_words(cleaned.text):
             continue  # the same text twice in a row is a loop across segments
         kept.append(cleaned)
     return kept
@@ -100,7 +93,7 @@ def _phrases_for(language: str) -> tuple[str, ...]:
 def _clean_one(
     segment: TranscribedSegment, phrases: list[list[str]], separator: str, language: str
 ) -> TranscribedSegment | None:
-    folded = fold(segment.text)
+    folded = fold_words(segment.text)
     # Padding makes markers match whole words only ("la Camara organise" is speech).
     if not folded or any(f" {marker} " in f" {folded} " for marker in CREDIT_MARKERS):
         return None
@@ -113,7 +106,7 @@ def _clean_one(
     if language in LATIN_LANGUAGES:
         removed |= {i for i, tok in enumerate(tokens) if _foreign_script(tok.text)}
     cleaned = _rebuild(segment, tokens, removed, separator)
-    if not fold(cleaned.text) or compression_ratio(cleaned.text) > MAX_COMPRESSION_RATIO:
+    if not fold_words(cleaned.text) or compression_ratio(cleaned.text) > MAX_COMPRESSION_RATIO:
         return None
     return cleaned
 
@@ -124,8 +117,8 @@ def _foreign_script(text: str) -> bool:
 
 def _tokens(segment: TranscribedSegment) -> list[_Token]:
     if segment.words:
-        return [_Token(w.text.strip(), fold(w.text), w) for w in segment.words]
-    return [_Token(t, fold(t), None) for t in segment.text.split()]
+        return [_Token(w.text.strip(), fold_words(w.text), w) for w in segment.words]
+    return [_Token(t, fold_words(t), None) for t in segment.text.split()]
 
 
 def _phrase_matches(tokens: list[_Token], phrases: list[list[str]]) -> set[int]:

@@ -11,7 +11,7 @@ import textwrap
 from collections.abc import Callable
 
 from core.contracts import ExportSegment, ExportTranscript
-from core.timecodes import format_clock
+from core.timecodes import format_clock, format_cue_time
 
 # Media type and file extension of each format, for download links.
 EXPORT_FORMATS: dict[str, tuple[str, str]] = {
@@ -33,14 +33,6 @@ def export_transcript(transcript: ExportTranscript, fmt: str) -> str:
         known = ", ".join(EXPORT_FORMATS)
         raise ValueError(f"unknown export format {fmt!r}; choose one of: {known}")
     return writer(transcript)
-
-
-def _clock(ms: int, decimal_mark: str) -> str:
-    """Format milliseconds as HH:MM:SS followed by the mark and milliseconds."""
-    hours, rest = divmod(max(ms, 0), 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}{decimal_mark}{millis:03d}"
 
 
 def _flat(text: str) -> str:
@@ -89,7 +81,8 @@ def _to_vtt(transcript: ExportTranscript) -> str:
         label = _speaker_label(segment)
         if label:
             lines[0] = f"<v {_vtt_escape(label)}>{lines[0]}"
-        timing = f"{_clock(segment.start_ms, '.')} --> {_clock(segment.end_ms, '.')}"
+        start, end = format_cue_time(segment.start_ms, "."), format_cue_time(segment.end_ms, ".")
+        timing = f"{start} --> {end}"
         out += [str(number), timing, *lines, ""]
     return "\n".join(out)
 
@@ -106,7 +99,8 @@ def _to_srt(transcript: ExportTranscript) -> str:
         if label:
             text = f"{label}: {text}"
         number += 1  # SubRip readers expect an unbroken 1, 2, 3 … sequence
-        timing = f"{_clock(segment.start_ms, ',')} --> {_clock(segment.end_ms, ',')}"
+        start, end = format_cue_time(segment.start_ms, ","), format_cue_time(segment.end_ms, ",")
+        timing = f"{start} --> {end}"
         out += [str(number), timing, *_caption_lines(text), ""]
     return "\n".join(out)
 

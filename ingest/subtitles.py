@@ -18,6 +18,7 @@ from json.scanner import py_make_scanner
 from pathlib import Path
 
 from core.contracts import TranscribedSegment, Word
+from core.timing import estimate_words
 from ingest.errors import SubtitleError
 
 ACCEPTED_SUFFIXES = (".vtt", ".srt", ".json")
@@ -69,22 +70,6 @@ def read_transcript_file(path: Path) -> list[TranscribedSegment]:
         )
     segments.sort(key=lambda segment: (segment.start_ms, segment.end_ms))
     return segments
-
-
-def estimate_words(text: str, start_ms: int, end_ms: int) -> list[Word]:
-    """Spread a cue's words over its span by length, marked probability 0.0."""
-    tokens = text.split()
-    total_chars = sum(len(token) for token in tokens)
-    span_ms = end_ms - start_ms
-    words: list[Word] = []
-    done_chars = 0
-    for token in tokens:
-        word_start_ms = start_ms + span_ms * done_chars // total_chars
-        done_chars += len(token)
-        word_end_ms = start_ms + span_ms * done_chars // total_chars
-        # 0.0 tells search and the editor this timing is a guess, not heard.
-        words.append(Word(word_start_ms, word_end_ms, token, probability=0.0))
-    return words
 
 
 def _decode(name: str, data: bytes) -> str:

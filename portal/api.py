@@ -7,16 +7,18 @@ parameters are clamped or ignored, never a 500.
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
+from flask_babel import force_locale
 
+from portal import shapes
 from portal.errors import api_error
 from portal.extensions import archive, get_db
-from portal.services import plain
 from portal.services import sessions as session_service
 from portal.services.citation import cite as make_citation
 from portal.services.params import int_param
 from portal.services.people import speaker_view
 from portal.services.search import SearchUnavailable, read_form
-from portal.services.transcript import TranscriptView, load_transcript
+from portal.services.transcript import load_transcript
+from portal.wording import citation_text, notice_text
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -27,7 +29,9 @@ MAX_API_PAGE_SIZE = 100
 def sessions():
     """List published sessions, newest first."""
     summaries = session_service.latest_sessions(get_db())
-    return jsonify({"sessions": plain(summaries), "total": len(summaries)})
+    return jsonify(
+        {"sessions": [shapes.summary_json(s) for s in summaries], "total": len(summaries)}
+    )
 
 
 @bp.get("/sessions/<slug>")
@@ -44,51 +48,7 @@ def session(slug: str):
     )
     if version and transcript is None and detail.transcript_version:
         return api_error(404, f"session '{slug}' has no transcript version {version}")
-    body = {
-        **plain(detail.summary),
-        "description": detail.description,
-        "programme": plain(detail.programme),
-        "speakers": plain(detail.people),
-        "media": plain(detail.media),
-        "transcript": _transcript_meta(transcript),
-        "segments": _segments(transcript),
-    }
-    return jsonify(body)
-
-
-def _transcript_meta(view: TranscriptView | None) -> dict | None:
-    if view is None:
-        return None
-    return {
-        "version": view.version,
-        "latest_version": view.latest_version,
-        "language": view.language,
-        "source": view.source,
-        "model": view.model,
-        "created_at": plain(view.created_at),
-    }
-
-
-def _segments(view: TranscriptView | None) -> list[dict]:
-    if view is None:
-        return []
-    out = []
-    for turn in view.turns:
-        for line in turn.lines:
-            out.append(
-                {
-                    "start": round(line.start_ms / 1000, 3),
-                    "end": round(line.end_ms / 1000, 3),
-                    "start_ms": line.start_ms,
-                    "end_ms": line.end_ms,
-                    "text": line.text,
-                    "speaker": turn.speaker.slug if turn.speaker else line.speaker_slug,
-                    "speaker_name": turn.speaker.name if turn.speaker else None,
-                    "affiliation": turn.speaker.affiliation if turn.speaker else None,
-                    "words": line.words,
-                }
-            )
-    return out
+    return jsonify(shapes.session_json(detail, transcript))
 
 
 @bp.get("/speakers/<slug>")
@@ -97,7 +57,7 @@ def speaker(slug: str):
     view = speaker_view(get_db(), slug)
     if view is None:
         return api_error(404, f"no speaker '{slug}' in published sessions")
-    return jsonify(plain(view))
+    return jsonify(shapes.speaker_json(view))
 
 
 @bp.get("/search")
@@ -117,7 +77,9 @@ def search():
         )
     except SearchUnavailable:
         return api_error(503, "search is unavailable right now; try again shortly")
-    body = results.as_dict()
+    with force_locale("en"):  # the API's notices have always been English
+        notice = notice_text(results.notice)
+    body = shapes.api_search_json(results, notice)
     body["query"] = {
         "q": form.q,
         **form.filters,
@@ -133,7 +95,7 @@ def cite(slug: str, version: int, start_ms: int, end_ms: int):
     """Return the citation of a passage of one transcript version."""
     if end_ms <= start_ms:
         return api_error(400, "the end of a quotation must come after its start")
-    citation = make_citation(get_db(), slug, version, start_ms, end_ms)
+    citation = make_citation(get_db(), slug, version, start_ms, end_ms, request.url_root)
     if citation is None:
         return api_error(404, f"no transcript version {version} of a published session '{slug}'")
-    return jsonify({**plain(citation), "corrected": citation.corrected})
+    return jsonify(shapes.citation_json(citation, citation_text(citation)))

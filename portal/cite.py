@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
 
 from portal.extensions import get_db
 from portal.i18n import use_content_language
 from portal.services.citation import cite, csl_text
 from portal.services.sessions import find_session
+from portal.wording import citation_text
 
 bp = Blueprint("cite", __name__)
 
@@ -24,7 +25,12 @@ def show(slug: str, version: int, start_ms: int, end_ms: int):
     if session is None:
         abort(404)
     use_content_language(session.language)
-    citation = cite(db, slug, version, start_ms, end_ms)
+    citation = cite(db, slug, version, start_ms, end_ms, request.url_root)
     if citation is None:
         abort(404)
-    return render_template("cite/show.html", citation=citation, csl=csl_text(citation))
+    return render_template(
+        "cite/show.html",
+        citation=citation,
+        citation_text=citation_text(citation),
+        csl=csl_text(citation),
+    )

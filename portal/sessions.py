@@ -58,9 +58,7 @@ def show(slug: str):
     query = " ".join(request.args.get("q", "").split())[: archive().settings.max_query_chars]
     hits, search_problem = _session_hits(slug, query) if query else ([], False)
     people = {p.slug: p for p in detail.people}
-    transcript = load_transcript(
-        db, session, people, detail.programme, highlights=highlights_of(hits)
-    )
+    transcript = load_transcript(db, session, people, detail.programme)
     version = int_param(request.args.get("v"), minimum=1)
     pinned = None
     if version and transcript and start_ms is not None and version != transcript.version:
@@ -74,10 +72,11 @@ def show(slug: str):
         end_ms=end_ms,
         query=query,
         hits=hits,
+        highlights=highlights_of(hits),
         search_problem=search_problem,
         pinned=pinned,
         bad_time=bool(request.args.get("t")) and start_ms is None,
-        jsonld=seo.session_jsonld(detail, transcript),
+        jsonld=seo.session_jsonld(detail, transcript, request.url_root),
         export_formats=EXPORT_FORMATS,
         draft_preview=not session.published,
     )

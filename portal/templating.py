@@ -7,15 +7,19 @@ from datetime import date
 from flask import Flask, current_app, request, url_for
 from flask_babel import format_date
 
-from core.timecodes import format_clock
+from core.timecodes import format_clock, format_short_clock
+from portal import markup
+from portal.wording import notice_text
 
 
 def init_app(app: Flask) -> None:
     """Register the filters and globals the templates use."""
+    markup.init_app(app)
     app.add_template_filter(clock)
     app.add_template_filter(seconds)
     app.add_template_filter(long_date)
     app.add_template_global(url_with)
+    app.add_template_global(notice_text)
     app.context_processor(
         lambda: {"site_name": current_app.extensions["archive"].settings.site_name}
     )
@@ -25,12 +29,7 @@ def clock(ms: int | None, always_hours: bool = False) -> str:
     """Format ms as h:mm:ss, or m:ss under an hour."""
     if ms is None:
         return ""
-    if always_hours:
-        return format_clock(ms)
-    total_s = max(0, int(ms)) // 1000
-    hours, rest = divmod(total_s, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return format_clock(ms) if always_hours else format_short_clock(ms)
 
 
 def seconds(ms: int | None) -> int:

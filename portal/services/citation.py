@@ -1,27 +1,27 @@
 """Quote and cite: the words said between two instants of one transcript version.
 
 A citation pins the transcript version it quotes, so it can always be reproduced;
-when a later correction exists, the current wording is returned beside it.
+when a later correction exists, the current wording is returned beside it. Its
+links are absolute (they are what a citation is for): the caller gives the site's
+URL. The citation sentence in the reader's language is written by portal/wording.py.
 """
 
 from __future__ import annotations
 
 import json
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from flask import url_for
-from flask_babel import format_date
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 
 from core.catalogue import queries
 from core.catalogue.schema import Person, Segment, Session, Transcript
+from core.text import ascii_key
+from core.timecodes import format_short_clock
+from portal.links import absolute, cite_path, session_path
 from portal.services.sessions import PersonRef, people_of, person_ref
-from portal.templating import clock
 
 MAX_QUOTE_CHARS = 1500  # a citation quotes a passage, not a whole talk
 
@@ -44,7 +44,6 @@ class Citation:
     permalink: str
     clip_url: str
     cite_url: str
-    text: str
     bibtex: str
     csl_json: dict
 
@@ -53,8 +52,13 @@ class Citation:
         return self.version < self.latest_version and self.quote != self.current_quote
 
 
-def cite(db: OrmSession, slug: str, version: int, start_ms: int, end_ms: int) -> Citation | None:
-    """Return the citation of [start_ms, end_ms) in a published session's version, or None."""
+def cite(
+    db: OrmSession, slug: str, version: int, start_ms: int, end_ms: int, site_url: str
+) -> Citation | None:
+    """Return the citation of [start_ms, end_ms) in a published session's version, or None.
+
+    site_url is the site's root ("https://host/"), which the permalinks start with.
+    """
     session = queries.get_session(db, slug)
     if session is None or end_ms < start_ms:
         return None
@@ -72,9 +76,10 @@ def cite(db: OrmSession, slug: str, version: int, start_ms: int, end_ms: int) ->
     ):
         people[person.slug] = person_ref(person)
     speakers = tuple(people[s] for s in speaker_slugs if s in people)
-    start_s, end_s = seconds_text(start_ms), seconds_text(end_ms)
-    permalink = url_for("sessions.show", slug=slug, t=start_s, v=version, _external=True)
-    clip_url = url_for("sessions.show", slug=slug, t=start_s, end=end_s, v=version, _external=True)
+    permalink = absolute(site_url, session_path(slug, start_ms, version=version, exact=True))
+    clip_url = absolute(
+        site_url, session_path(slug, start_ms, end_ms=end_ms, version=version, exact=True)
+    )
     fields = dict(
         session=slug,
         session_title=session.title,
@@ -89,27 +94,13 @@ def cite(db: OrmSession, slug: str, version: int, start_ms: int, end_ms: int) ->
         speakers=speakers,
         permalink=permalink,
         clip_url=clip_url,
-        cite_url=url_for(
-            "cite.show",
-            slug=slug,
-            version=version,
-            start_ms=start_ms,
-            end_ms=end_ms,
-            _external=True,
-        ),
+        cite_url=absolute(site_url, cite_path(slug, version, start_ms, end_ms)),
     )
     return Citation(
         **fields,
-        text=_plain(session, fields),
         bibtex=_bibtex(session, fields),
         csl_json=_csl(session, fields),
     )
-
-
-def seconds_text(ms: int) -> str:
-    """Write ms as seconds for a ?t= link, keeping tenths only when needed ("24", "24.1")."""
-    tenths = round(ms / 100)
-    return str(tenths // 10) if tenths % 10 == 0 else f"{tenths / 10:.1f}"
 
 
 def quote_between(
@@ -168,26 +159,13 @@ def _piece(text: str, words: list, start_ms: int, end_ms: int) -> str:
     return text[begin:stop].strip()
 
 
+def span_text(start_ms: int, end_ms: int) -> str:
+    """Write a quoted span as the player shows times ("1:02:03–1:02:10")."""
+    return f"{format_short_clock(start_ms)}–{format_short_clock(end_ms)}"
+
+
 def _span(fields: dict) -> str:
-    return f"{clock(fields['start_ms'])}–{clock(fields['end_ms'])}"
-
-
-def _plain(session: Session, fields: dict) -> str:
-    """Chicago-like note: who, “what”, in “session”, series, date, at time, version. URL."""
-    parts = []
-    names = [f"{p.name} ({p.affiliation})" if p.affiliation else p.name for p in fields["speakers"]]
-    if names:
-        parts.append(_(" and ").join(names))
-    if fields["quote"]:
-        parts.append(_("“%(quote)s”", quote=fields["quote"]))
-    parts.append(_("in “%(title)s”", title=session.title))
-    if fields["series_title"]:
-        parts.append(fields["series_title"])
-    if session.date:
-        parts.append(format_date(session.date, "long"))
-    parts.append(_("at %(time)s", time=_span(fields)))
-    parts.append(_("transcript version %(version)s", version=fields["version"]))
-    return ", ".join(parts) + ". " + fields["permalink"]
+    return span_text(fields["start_ms"], fields["end_ms"])
 
 
 def _split_name(name: str) -> tuple[str, str]:
@@ -199,11 +177,6 @@ def _split_name(name: str) -> tuple[str, str]:
         if token[0].islower():
             return " ".join(tokens[:index]), " ".join(tokens[index:])
     return " ".join(tokens[:-1]), tokens[-1]
-
-
-def _ascii(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return "".join(c for c in folded.lower() if c.isalnum())
 
 
 def _bib_escape(text: str) -> str:
@@ -218,8 +191,8 @@ def _bibtex(session: Session, fields: dict) -> str:
     """Return a BibTeX @misc entry of the quoted passage."""
     authors = [_split_name(p.name) for p in fields["speakers"]]
     year = str(session.date.year) if session.date else ""
-    first_word = next((w for w in session.title.split() if len(_ascii(w)) > 3), "session")
-    key = (_ascii(authors[0][1]) if authors else "seminaire") + year + _ascii(first_word)
+    first_word = next((w for w in session.title.split() if len(ascii_key(w)) > 3), "session")
+    key = (ascii_key(authors[0][1]) if authors else "seminaire") + year + ascii_key(first_word)
     lines = [f"@misc{{{key},"]
     if authors:
         joined = " and ".join(f"{family}, {given}".strip(", ") for given, family in authors)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
@@ -40,7 +39,6 @@ class Talk:
     role: str
     affiliation: str
     start_ms: int | None
-    url: str
 
 
 @dataclass(frozen=True)
@@ -52,7 +50,6 @@ class SpeakerView:
     affiliation: str
     bio: str
     website: str
-    url: str
     affiliations: tuple[AffiliationSpan, ...]
     sessions: tuple[SessionSummary, ...]
     talks: tuple[Talk, ...]
@@ -97,11 +94,6 @@ def speaker_view(db: OrmSession, slug: str) -> SpeakerView | None:
             role=a.role,
             affiliation=a.affiliation or "",
             start_ms=a.start_ms or a.item.start_ms,
-            url=url_for(
-                "sessions.show",
-                slug=a.item.session.slug,
-                t=(a.start_ms or a.item.start_ms or 0) // 1000 or None,
-            ),
         )
         for a in sorted(
             appearances, key=lambda a: (a.item.session.date or date.max, a.item.position)
@@ -113,7 +105,6 @@ def speaker_view(db: OrmSession, slug: str) -> SpeakerView | None:
         affiliation=person.affiliation or "",
         bio=person.bio or "",
         website=person.url or "",
-        url=url_for("speakers.show", slug=person.slug),
         affiliations=tuple(_spans(appearances)),
         sessions=tuple(summarize(s) for s in ordered),
         talks=talks,

@@ -2,29 +2,10 @@
 
 from __future__ import annotations
 
-from flask import request, url_for
-
+from core.timecodes import format_cue_time, format_iso_duration
+from portal.links import absolute, media_path, session_path
 from portal.services.sessions import SessionDetail
 from portal.services.transcript import TranscriptView, full_text
-
-
-def absolute(path: str) -> str:
-    """Return an absolute URL for a path of this site."""
-    return request.url_root.rstrip("/") + path
-
-
-def _vtt_clock(ms: int) -> str:
-    hours, rest = divmod(max(0, ms), 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
-
-
-def _iso_duration(ms: int) -> str:
-    seconds = max(0, ms) // 1000
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"PT{hours}H{minutes}M{secs}S"
 
 
 def chapters_vtt(detail: SessionDetail) -> str:
@@ -36,32 +17,40 @@ def chapters_vtt(detail: SessionDetail) -> str:
         names = ", ".join(p.name for p in entry.people)
         title = f"{entry.title} — {names}" if names else entry.title
         title = title.replace("-->", "->").replace("&", "&amp;").replace("<", "&lt;")
-        out += [f"{_vtt_clock(entry.start_ms)} --> {_vtt_clock(entry.end_ms)}", title, ""]
+        out += [f"{format_cue_time(entry.start_ms)} --> {format_cue_time(entry.end_ms)}", title, ""]
     return "\n".join(out)
 
 
-def session_jsonld(detail: SessionDetail, transcript: TranscriptView | None) -> dict | None:
-    """Return schema.org VideoObject (or AudioObject) markup with transcript and Clips."""
+def session_jsonld(
+    detail: SessionDetail, transcript: TranscriptView | None, site_url: str
+) -> dict | None:
+    """Return schema.org VideoObject (or AudioObject) data with transcript and Clips.
+
+    site_url is the site's root ("https://host/"): search engines want absolute URLs.
+    """
     summary = detail.summary
-    if detail.media is None:
+    media = detail.media
+    if media is None:
         return None
-    page = url_for("sessions.show", slug=summary.slug, _external=True)
+    page = absolute(site_url, session_path(summary.slug))
     data: dict = {
         "@context": "https://schema.org",
         "@type": "VideoObject" if detail.media.has_video else "AudioObject",
         "name": summary.title,
         "description": detail.description or summary.series_title or summary.title,
         "url": page,
-        "contentUrl": absolute(detail.media.url),
+        "contentUrl": absolute(site_url, media_path(media.sha256, "play", media.ext)),
         "inLanguage": summary.language,
         "encodingFormat": detail.media.mimetype,
     }
     if summary.date:
         data["uploadDate"] = summary.date.isoformat()
     if detail.media.duration_ms:
-        data["duration"] = _iso_duration(detail.media.duration_ms)
-    if detail.media.poster_url:
-        data["thumbnailUrl"] = absolute(detail.media.poster_url)
+        data["duration"] = format_iso_duration(detail.media.duration_ms)
+    if media.poster_ext:
+        data["thumbnailUrl"] = absolute(
+            site_url, media_path(media.sha256, "poster", media.poster_ext)
+        )
     if transcript is not None:
         data["transcript"] = full_text(transcript)
     if detail.people:
@@ -83,9 +72,7 @@ def session_jsonld(detail: SessionDetail, transcript: TranscriptView | None) -> 
             "name": e.title,
             "startOffset": e.start_ms // 1000,
             "endOffset": -(-e.end_ms // 1000),
-            "url": url_for(
-                "sessions.show", slug=summary.slug, t=e.start_ms // 1000, _external=True
-            ),
+            "url": absolute(site_url, session_path(summary.slug, e.start_ms)),
         }
         for e in detail.programme
         if e.start_ms is not None and e.end_ms is not None and e.end_ms > e.start_ms

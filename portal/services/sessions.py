@@ -1,4 +1,7 @@
-"""Sessions and series as viewers see them: published only, with programme, people and media."""
+"""Sessions and series as viewers see them: published only, with programme, people and media.
+
+Plain data (slugs, ms, file hashes): views and the API link them (portal/links.py).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from flask import url_for
 from sqlalchemy.orm import Session as OrmSession
 
 from core.catalogue import queries
@@ -24,7 +26,6 @@ class PersonRef:
     name: str
     affiliation: str = ""
     roles: tuple[str, ...] = ()
-    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -42,13 +43,14 @@ class ProgrammeEntry:
 
 @dataclass(frozen=True)
 class MediaRef:
-    """What the player loads: URL, type, poster, and whether there is a picture."""
+    """What the player loads: the recording's hash and file extensions, type and duration."""
 
-    url: str
+    sha256: str
+    ext: str  # of the playable file
     mimetype: str
     has_video: bool
     duration_ms: int | None
-    poster_url: str | None = None
+    poster_ext: str | None = None  # None when the recording has no poster
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,6 @@ class SessionSummary:
     series_slug: str | None
     series_title: str | None
     duration_ms: int | None
-    url: str
     updated_at: datetime | None = field(default=None, metadata={"internal": True})
     description: str = ""
 
@@ -88,7 +89,6 @@ class SeriesView:
     title: str
     description: str
     language: str
-    url: str
     sessions: tuple[SessionSummary, ...] = ()
 
 
@@ -104,7 +104,6 @@ def summarize(session: Session) -> SessionSummary:
         series_slug=session.series.slug if session.series else None,
         series_title=session.series.title if session.series else None,
         duration_ms=recording.duration_ms if recording else None,
-        url=url_for("sessions.show", slug=session.slug),
         updated_at=session.updated_at,
         description=session.description or "",
     )
@@ -187,7 +186,6 @@ def _series(series: Series, sessions: tuple[SessionSummary, ...]) -> SeriesView:
         title=series.title,
         description=series.description or "",
         language=series.language or "fr",
-        url=url_for("browse.series", slug=series.slug),
         sessions=sessions,
     )
 
@@ -211,7 +209,6 @@ def _person_ref(person, affiliation: str, roles: tuple[str, ...]) -> PersonRef:
         name=person.name,
         affiliation=affiliation or person.affiliation or "",
         roles=tuple(roles),
-        url=url_for("speakers.show", slug=person.slug),
     )
 
 
@@ -241,26 +238,20 @@ def playable_file(recording: Recording) -> str | None:
 
 
 def media_ref(recording: Recording) -> MediaRef:
-    """Return the player's view of a recording (URLs are content-addressed, hence cacheable)."""
+    """Return the player's view of a recording (content-addressed files, hence cacheable)."""
     path = playable_file(recording) or recording.original_path
     suffix = Path(path).suffix.lower()
     mimetype = mimetypes.guess_type(f"x{suffix}")[0] or "application/octet-stream"
     if not recording.has_video and mimetype.startswith("video/"):
         mimetype = "audio/" + mimetype.split("/", 1)[1]
-    poster = None
+    poster_ext = None
     if recording.poster_path:
-        poster = url_for(
-            "sessions.media",
-            sha=recording.sha256,
-            kind="poster",
-            ext=Path(recording.poster_path).suffix.lstrip(".") or "jpg",
-        )
+        poster_ext = Path(recording.poster_path).suffix.lstrip(".") or "jpg"
     return MediaRef(
-        url=url_for(
-            "sessions.media", sha=recording.sha256, kind="play", ext=suffix.lstrip(".") or "bin"
-        ),
+        sha256=recording.sha256,
+        ext=suffix.lstrip(".") or "bin",
         mimetype=mimetype,
         has_video=recording.has_video,
         duration_ms=recording.duration_ms,
-        poster_url=poster,
+        poster_ext=poster_ext,
     )

@@ -1,20 +1,19 @@
 """The transcript as the session page shows it: speaker turns of timed lines.
 
 Built for long sessions: segments are read as plain rows (no ORM objects), and
-each line carries its words' character offsets and start times in one compact
-attribute instead of one element per word, so a 3-hour transcript stays a light page.
+each line carries its words' start times in one compact string (`marks`) instead
+of one element per word, so a 3-hour transcript stays a light page. The HTML of
+lines (and of search highlights) is the template helpers' job (portal/markup.py).
 """
 
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from markupsafe import Markup, escape
 from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session as OrmSession
 
@@ -36,8 +35,6 @@ class Line:
     # The stored JSON [[start_ms, end_ms, text, prob], ...], decoded only when asked for:
     # keeping tens of thousands of small lists alive would slow every garbage collection.
     words_json: str = field(default="[]", metadata={"internal": True})
-    html: Markup | None = field(default=None, metadata={"internal": True})  # with <mark>s
-    markup: Markup = field(default=Markup(""), metadata={"internal": True})  # the whole <p>
 
     @property
     def words(self) -> list:
@@ -88,12 +85,10 @@ def load_transcript(
     people: dict[str, PersonRef],
     programme: tuple[ProgrammeEntry, ...] = (),
     version: int | None = None,
-    highlights: dict[int, set[str]] | None = None,
 ) -> TranscriptView | None:
     """Return a version (the latest by default) of the session's transcript, or None.
 
-    `people` maps slugs to the session's people (with their affiliation then);
-    `highlights` maps a line's start_ms to the words to mark in it.
+    `people` maps slugs to the session's people (with their affiliation then).
     """
     latest = queries.current_transcript(db, session)
     if latest is None:
@@ -103,7 +98,7 @@ def load_transcript(
         transcript = queries.transcript_version(db, session, version)
         if transcript is None:
             return None
-    lines = _lines(db, transcript, highlights or {})
+    lines = _cached_lines(db, transcript)
     speakers = _speakers(db, lines, people)
     return TranscriptView(
         version=transcript.version,
@@ -114,18 +109,6 @@ def load_transcript(
         created_at=transcript.created_at,
         turns=_turns(lines, speakers, programme),
     )
-
-
-def _lines(db: OrmSession, transcript: Transcript, highlights: dict[int, set[str]]) -> list[Line]:
-    lines = _cached_lines(db, transcript)
-    if not highlights:
-        return lines
-    return [
-        replace(line, html=mark_terms(line.text, highlights[line.start_ms]))
-        if line.start_ms in highlights
-        else line
-        for line in lines
-    ]
 
 
 # A transcript version is never rewritten (a correction adds a version), so its
@@ -175,12 +158,6 @@ def _read_lines(db: OrmSession, transcript: Transcript) -> list[Line]:
         if not isinstance(raw_words, str):  # PostgreSQL drivers hand JSON over decoded
             raw_words = json.dumps(raw_words)
         marks = word_starts(text, start_ms, json.loads(raw_words or "[]"))
-        # Built once per version: the template then prints one string per line,
-        # which is what keeps a 3-hour page fast to render.
-        markup = Markup(
-            f'<p class="ln" data-s="{start_ms}" data-e="{end_ms}" data-w="{marks}">'
-            f"{_escape_text(text)}</p>"
-        )
         lines.append(
             Line(
                 position=position,
@@ -190,15 +167,9 @@ def _read_lines(db: OrmSession, transcript: Transcript) -> list[Line]:
                 speaker_slug=slug,
                 marks=marks,
                 words_json=raw_words or "[]",
-                markup=markup,
             )
         )
     return lines
-
-
-def _escape_text(text: str) -> str:
-    """Escape text for an HTML element's content (plain replaces: markupsafe per piece is slow)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def word_starts(text: str, start_ms: int, words: list) -> str:
@@ -227,26 +198,7 @@ def word_starts(text: str, start_ms: int, words: list) -> str:
     return " ".join(starts) if index == len(tokens) else ""
 
 
-def mark_terms(text: str, terms: set[str]) -> Markup:
-    """Return text escaped, with every whole-word occurrence of terms wrapped in <mark>."""
-    words = sorted((t for t in terms if t.strip()), key=len, reverse=True)
-    if not words:
-        return escape(text)
-    pattern = re.compile(
-        r"(?<!\w)(" + "|".join(re.escape(w) for w in words) + r")(?!\w)", re.IGNORECASE
-    )
-    out, last = [], 0
-    for match in pattern.finditer(text):
-        out.append(escape(text[last : match.start()]))
-        out.append(Markup("<mark>") + escape(match.group(0)) + Markup("</mark>"))
-        last = match.end()
-    out.append(escape(text[last:]))
-    return Markup("").join(out)
-
-
 def _speakers(db: OrmSession, lines: list[Line], people: dict[str, PersonRef]) -> dict:
-    from flask import url_for
-
     missing = {line.speaker_slug for line in lines if line.speaker_slug} - set(people)
     speakers = dict(people)
     if missing:  # speakers who are not on the programme still get a name and a link
@@ -255,7 +207,6 @@ def _speakers(db: OrmSession, lines: list[Line], people: dict[str, PersonRef]) -
                 slug=person.slug,
                 name=person.name,
                 affiliation=person.affiliation or "",
-                url=url_for("speakers.show", slug=person.slug),
             )
     return speakers
 

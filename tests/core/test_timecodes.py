@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from core.timecodes import format_clock, parse_timecode
+from core.timecodes import (
+    format_clock,
+    format_cue_time,
+    format_iso_duration,
+    format_seconds,
+    format_short_clock,
+    parse_timecode,
+)
 
 
 @pytest.mark.parametrize(
@@ -77,3 +84,21 @@ def test_format_clock(ms: int, clock: str, short: str) -> None:
 def test_format_then_parse_round_trips_to_the_second() -> None:
     for ms in (0, 1_000, 59_000, 3_599_000, 36_000_000):
         assert parse_timecode(format_clock(ms)) == ms
+
+
+@pytest.mark.parametrize(
+    ("ms", "short", "cue", "seconds", "iso"),
+    [
+        (0, "0:00", "00:00:00.000", "0", "PT0H0M0S"),
+        (24_100, "0:24", "00:00:24.100", "24.1", "PT0H0M24S"),
+        (2_530_000, "42:10", "00:42:10.000", "2530", "PT0H42M10S"),
+        (3_723_250, "1:02:03", "01:02:03.250", "3723.2", "PT1H2M3S"),
+        (-500, "0:00", "00:00:00.000", "-0.5", "PT0H0M0S"),
+    ],
+)
+def test_clock_variants(ms: int, short: str, cue: str, seconds: str, iso: str) -> None:
+    assert format_short_clock(ms) == short
+    assert format_cue_time(ms) == cue
+    assert format_cue_time(ms, ",") == cue.replace(".", ",")
+    assert format_seconds(ms) == seconds
+    assert format_iso_duration(ms) == iso

@@ -7,7 +7,8 @@ import copy
 import pytest
 
 from core.contracts import TranscribedSegment, Word
-from ingest.cleaning import clean_segments, compression_ratio, fold
+from core.text import fold_words as fold
+from ingest.cleaning import clean_segments, compression_ratio
 
 
 def seg(text: str, start_ms: int = 0, with_words: bool = False, **metrics) -> TranscribedSegment:

@@ -73,3 +73,18 @@ def test_bad_parameters_never_give_a_500(client, query):
 def test_a_very_long_query_is_cut_with_a_notice(client):
     page = client.get("/search?q=" + "capteurs " * 2000).get_data(as_text=True)
     assert "seul son début a été cherché" in page
+
+
+@pytest.mark.parametrize(
+    ("query", "french", "english"),
+    [
+        ("speaker:nobody", "Rien dans l’archive ne correspond à speaker:nobody.", "Nothing in"),
+        ('"capteurs', "un guillemet n’est pas fermé", "a quotation mark is not closed"),
+        ("le la les", "ne contient que des mots très courants", "only very common words"),
+    ],
+)
+def test_index_notices_are_worded_in_the_interface_language(client, query, french, english):
+    page = client.get("/search", query_string={"q": query}).get_data(as_text=True)
+    assert french in page and english not in page
+    page = client.get("/search", query_string={"q": query, "lang": "en"}).get_data(as_text=True)
+    assert english in page and french not in page

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from portal.services.transcript import mark_terms, word_starts
+from portal.markup import mark_terms
+from portal.services.transcript import word_starts
 
 
 def test_each_token_gets_its_word_start():

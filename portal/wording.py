@@ -1,0 +1,64 @@
+"""Sentences in the reader's language built from plain service and index data.
+
+Services and the index hand over codes and fields; the wording is chosen here
+with Flask-Babel, so the French search page never shows an English notice.
+"""
+
+from __future__ import annotations
+
+from flask_babel import format_date
+from flask_babel import gettext as _
+
+from index.notices import Notice, NoticeCode
+from portal.services.citation import Citation, span_text
+
+
+def citation_text(citation: Citation) -> str:
+    """Write a Chicago-like note: who, “what”, in “session”, series, date, at time, version. URL."""
+    parts = []
+    names = [f"{p.name} ({p.affiliation})" if p.affiliation else p.name for p in citation.speakers]
+    if names:
+        parts.append(_(" and ").join(names))
+    if citation.quote:
+        parts.append(_("“%(quote)s”", quote=citation.quote))
+    parts.append(_("in “%(title)s”", title=citation.session_title))
+    if citation.series_title:
+        parts.append(citation.series_title)
+    if citation.date:
+        parts.append(format_date(citation.date, "long"))
+    parts.append(_("at %(time)s", time=span_text(citation.start_ms, citation.end_ms)))
+    parts.append(_("transcript version %(version)s", version=citation.version))
+    return ", ".join(parts) + ". " + citation.permalink
+
+
+def notice_text(notice: Notice | None) -> str | None:
+    """Say in the reader's language why a query was read differently from how it was typed."""
+    if notice is None:
+        return None
+    code, params = notice.code, notice.params
+    if code == NoticeCode.TOO_LONG:
+        return _("The query was too long; searched for its first words only.")
+    if code == NoticeCode.UNRESOLVED:
+        return _("Nothing in the archive matches %(values)s.", values=params.get("values", ""))
+    if code == NoticeCode.ONLY_COMMON_WORDS:
+        return _("The query has only very common words, which are not indexed.")
+    problem = _problem_text(notice)
+    if problem is None:
+        return _("The query could not be read; searched for its words.")
+    return _("The query could not be read (%(problem)s); searched for its words.", problem=problem)
+
+
+def _problem_text(notice: Notice) -> str | None:
+    """Say what is wrong with a query's syntax, or None when the parser gave no detail."""
+    code, params = notice.code, notice.params
+    if code == NoticeCode.UNCLOSED_QUOTE:
+        return _("a quotation mark is not closed")
+    if code == NoticeCode.UNBALANCED:
+        return _("unbalanced %(pair)s", pair=params.get("pair", ""))
+    if code == NoticeCode.NOTHING_TO_COMBINE:
+        return _("'%(operator)s' has nothing to combine", operator=params.get("operator", ""))
+    if code == NoticeCode.OPERATORS_IN_A_ROW:
+        return _("two operators in a row")
+    if code == NoticeCode.EMPTY_FIELD:
+        return _("'%(field)s:' has no value", field=params.get("field", ""))
+    return None
