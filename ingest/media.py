@@ -18,8 +18,9 @@ from pathlib import Path
 import ffmpeg as ffmpeg_lib
 
 from core.contracts import ProbeResult
+from core.playback import is_browser_playable
 from ingest.errors import MediaError
-from ingest.media_probe import is_browser_playable, probe
+from ingest.media_probe import probe
 
 __all__ = [
     "audio_window",

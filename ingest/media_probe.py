@@ -1,4 +1,4 @@
-"""Probe a recording with PyAV and decide whether browsers can play it as is.
+"""Probe a recording with PyAV (browser playability is decided by `core.playback`).
 
 Probing refuses early, with a message an archivist understands, anything that
 is not playable audio or video, so that no later step wastes time on it.
@@ -19,22 +19,6 @@ from ingest.errors import MediaError
 _US_PER_MS = 1000  # PyAV reports container durations in microseconds (AV_TIME_BASE)
 _SNIFF_BYTES = 4096
 _IMAGE_CODECS = frozenset({"png", "mjpeg", "bmp", "gif", "webp", "tiff", "jpeg2000", "apng"})
-
-# Which codecs each browser-playable container family may carry (first video, first audio).
-# Pairs are explicit because e.g. Opus in WebM plays everywhere but H.264 in WebM does not.
-_VIDEO_PLAYABLE = {
-    "mp4": ({"h264", "vp9", "av1"}, {"aac", "mp3", "opus"}),
-    "webm": ({"vp8", "vp9", "av1"}, {"opus", "vorbis"}),
-}
-_AUDIO_PLAYABLE = {
-    "mp4": {"aac"},
-    "webm": {"opus", "vorbis"},
-    "ogg": {"opus", "vorbis"},
-    "mp3": {"mp3"},
-    "aac": {"aac"},
-    "flac": {"flac"},
-    "wav": {"pcm"},
-}
 
 
 def probe(path: Path) -> ProbeResult:
@@ -64,27 +48,6 @@ def probe(path: Path) -> ProbeResult:
     if duration_ms <= 0:
         raise MediaError(f"{name} lasts 0 seconds: there is nothing to play or transcribe")
     return ProbeResult(path=path, duration_ms=duration_ms, container=fmt, streams=streams)
-
-
-_BROWSER_PIX_FMTS = frozenset({"yuv420p", "yuvj420p"})
-
-
-def is_browser_playable(probe: ProbeResult) -> bool:
-    """Say whether current browsers play this recording without a converted copy."""
-    family = _container_family(probe)
-    video = next((s.codec for s in probe.streams if s.kind == "video"), None)
-    audio = next((s.codec for s in probe.streams if s.kind == "audio"), None)
-    if audio is None or family is None:
-        return False
-    if video is not None:
-        video_ok, audio_ok = _VIDEO_PLAYABLE.get(family, (set(), set()))
-        pix_fmt = next((s.pix_fmt for s in probe.streams if s.kind == "video"), None)
-        # Browsers decode 8-bit 4:2:0 only: 4:4:4 or 10-bit H.264 (screen recorders) fails.
-        chroma_ok = pix_fmt is None or pix_fmt in _BROWSER_PIX_FMTS
-        return video in video_ok and audio in audio_ok and chroma_ok
-    if audio.startswith("pcm_"):
-        audio = "pcm"
-    return audio in _AUDIO_PLAYABLE.get(family, set())
 
 
 def _open(path: Path) -> av.container.InputContainer:
@@ -162,17 +125,3 @@ def _duration_ms(container: av.container.InputContainer) -> int:
         if packet.pts is not None and packet.time_base is not None:
             end_s = max(end_s, float((packet.pts + (packet.duration or 0)) * packet.time_base))
     return int(end_s * 1000)
-
-
-def _container_family(probe: ProbeResult) -> str | None:
-    names = set(probe.container.split(","))
-    suffix = probe.path.suffix.lower()
-    # FFmpeg names one demuxer for several containers; the extension says which one it is.
-    if "mp4" in names and suffix in {".mp4", ".m4v", ".mov", ".m4a"}:
-        return "mp4"
-    if "webm" in names:
-        return "webm" if suffix == ".webm" else None
-    for family in ("ogg", "mp3", "aac", "flac", "wav"):
-        if family in names:
-            return family
-    return None

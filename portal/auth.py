@@ -41,6 +41,7 @@ from core.settings import Settings
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 login_manager = LoginManager()
+login_manager.session_protection = "strong"  # a cookie replayed from elsewhere is dropped
 csrf = CSRFProtect()
 
 
@@ -255,7 +256,6 @@ def init_app(app: Flask, settings: Settings) -> None:
     # A 4 GB upload can outlast an hour: tokens live as long as the signed-in session.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     app.session_interface = HttpsAwareSessionInterface()
-    login_manager.session_protection = "strong"
     login_manager.init_app(app)
     # Registered before CSRFProtect's hook: a visitor gets 404, never a telling 400.
     app.before_request(_hide_workspace)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session as OrmSession
 from core.catalogue import queries
 from core.catalogue.schema import Recording, Series, Session
 from core.contracts import ProbeResult, StreamInfo
-from ingest.media_probe import is_browser_playable
+from core.playback import is_browser_playable
 
 
 @dataclass(frozen=True)
@@ -224,9 +224,9 @@ def playable_file(recording: Recording) -> str | None:
     """Return the home-relative path a browser can play for this recording, or None."""
     if recording.playable_path:
         return recording.playable_path
+    known = StreamInfo.__dataclass_fields__
     streams = tuple(
-        StreamInfo(kind=s.get("kind", ""), codec=s.get("codec", ""))
-        for s in recording.streams or []
+        StreamInfo(**{k: v for k, v in s.items() if k in known}) for s in recording.streams or []
     )
     probe = ProbeResult(
         path=Path(recording.original_path),

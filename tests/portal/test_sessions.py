@@ -125,3 +125,24 @@ def test_downloads_in_four_formats(client, fmt, content_type, needle):
 def test_unknown_download_format_is_404(client):
     assert client.get(f"{URL}/transcript.docx").status_code == 404
     assert client.get(f"{URL}/transcript.vtt?v=42").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("pix_fmt", "served"), [("yuv420p", "media/ab/original.mp4"), ("yuv444p", None)]
+)
+def test_the_portal_and_the_pipeline_share_one_playability_rule(pix_fmt, served):
+    # 4:4:4 H.264 (screen recorders) plays nowhere: the portal must not offer the original
+    # the pipeline judged unplayable, as it did when it rebuilt the probe without pix_fmt.
+    from core.catalogue.schema import Recording
+    from portal.services.sessions import playable_file
+
+    recording = Recording(
+        original_path="media/ab/original.mp4",
+        container="mov,mp4,m4a,3gp,3g2,mj2",
+        streams=[
+            {"kind": "video", "codec": "h264", "pix_fmt": pix_fmt, "width": 64, "height": 64},
+            {"kind": "audio", "codec": "aac", "channels": 1, "sample_rate": 16000},
+        ],
+        playable_path=None,
+    )
+    assert playable_file(recording) == served
