@@ -34,6 +34,7 @@ def search_command(
 ) -> None:
     """Search what was said; each hit is timed to its first matched word."""
     from index.errors import SearchIndexError
+    from index.results import SearchLimits
     from index.search import SearchRequest, search
 
     try:
@@ -46,6 +47,7 @@ def search_command(
                 page=page,
                 sort=sort,
                 include_unpublished=drafts,
+                limits=SearchLimits.from_settings(ctx.settings),
             ),
         )
     except SearchIndexError as exc:

@@ -29,13 +29,13 @@ from whoosh.query import (
     Wildcard,
 )
 
+from core.settings import Settings
 from index.analysis import LANGUAGES, fold, terms
 from index.facets import KeyTables
 from index.notices import Notice, NoticeCode
 from index.schema import PLAIN_FIELD, TEXT_FIELDS, build_schema
 from index.terms import UnionPrefix, UnionWildcard
 
-MAX_QUERY_CHARS = 1000
 MAX_PLAIN_WORDS = 32
 KEY_QUERY_FIELDS = ("speaker", "org", "session", "series")
 ALIASES = {
@@ -89,10 +89,12 @@ def _parser() -> QueryParser:
     return parser
 
 
-def parse(text: str, tables: KeyTables | None = None) -> ParsedQuery:
-    """Parse a user's query; fall back to its plain words when it is malformed."""
+def parse(
+    text: str, tables: KeyTables | None = None, max_chars: int = Settings.max_query_chars
+) -> ParsedQuery:
+    """Parse a user's query; fall back to its plain words when it is malformed or too long."""
     text = (text or "").strip()
-    if len(text) > MAX_QUERY_CHARS:
+    if len(text) > max_chars:
         return plain_query(text, Notice(NoticeCode.TOO_LONG))
     problem = malformation(text)
     if problem:

@@ -10,10 +10,27 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from core.settings import Settings
 from index.notices import Notice
 
 SORTS = ("relevance", "date")
-MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class SearchLimits:
+    """How far one search may go; the values are the archive's settings (`core.settings`)."""
+
+    max_query_chars: int = Settings.max_query_chars  # longer: searched as plain words
+    max_page: int = Settings.max_page
+    max_page_size: int = Settings.max_page_size
+    page_size: int = Settings.page_size  # when the request names none
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SearchLimits:
+        """Return the limits an archive's settings set."""
+        return cls(
+            settings.max_query_chars, settings.max_page, settings.max_page_size, settings.page_size
+        )
 
 
 @dataclass
@@ -30,10 +47,11 @@ class SearchRequest:
     date_to: date | str | None = None
     sort: str = "relevance"  # or "date": newest session first, then spoken order
     page: Any = 1  # 1-based; anything invalid is clamped into range
-    page_size: Any = 10
+    page_size: Any = None  # None: the limits' page_size
     group_by_session: bool = False
     with_facets: bool = False
     include_unpublished: bool = False
+    limits: SearchLimits = field(default_factory=SearchLimits)
 
 
 @dataclass
@@ -84,4 +102,4 @@ class SearchResults:
     notice: Notice | None = None  # why the query was read differently from how it was typed
     page: int = 1
     pages: int = 1
-    page_size: int = 10
+    page_size: int = Settings.page_size

@@ -19,11 +19,10 @@ from index.facets import FACET_FIELDS, KeyTables, SegmentTable, segment_table
 from index.fastpath import Segment, SegmentLengths, evaluate
 from index.highlight import find_matches, first_match_ms, match_spec, snippet_html
 from index.query import ParsedQuery, filter_query, parse, prune
-from index.results import MAX_PAGE_SIZE, Group, Hit, SearchRequest, SearchResults
+from index.results import Group, Hit, SearchRequest, SearchResults
 from index.store import current_generation, open_current
 from index.suggest import suggest
 
-MAX_PAGE = 500
 GROUP_HITS = 3  # best hits shown per session when grouping
 GROUP_WINDOW = 200  # scored hits from which groups take their best ones
 FACET_LIMIT = 20
@@ -128,15 +127,20 @@ def _int_in(value: object, default: int, low: int, high: int) -> int:
 
 
 def _page_size(request: SearchRequest) -> int:
-    return _int_in(request.page_size, 10, 1, MAX_PAGE_SIZE)
+    limits = request.limits
+    return _int_in(request.page_size, limits.page_size, 1, limits.max_page_size)
 
 
 def _search(
     searcher, tables: KeyTables, fast: list[Segment], request: SearchRequest
 ) -> SearchResults:
     page_size = _page_size(request)
-    page = _int_in(request.page, 1, 1, MAX_PAGE)
-    parsed = parse(request.q, tables) if (request.q or "").strip() else ParsedQuery(NullQuery)
+    page = _int_in(request.page, 1, 1, request.limits.max_page)
+    parsed = (
+        parse(request.q, tables, request.limits.max_query_chars)
+        if (request.q or "").strip()
+        else ParsedQuery(NullQuery)
+    )
     filters = filter_query(
         session=request.session,
         speaker=request.speaker,
@@ -190,7 +194,7 @@ def _search(
     if request.group_by_session:
         _fill_groups(out, searcher, tables, docs, ranked, scores, spec, page)
     else:
-        out.pages = min(MAX_PAGE, math.ceil(total / page_size))
+        out.pages = min(request.limits.max_page, math.ceil(total / page_size))
         out.page = min(page, out.pages)
         chosen = ranked[(out.page - 1) * page_size : out.page * page_size]
         out.hits = [_hit(searcher, d, spec, scores.get(d)) for d in chosen]

@@ -22,8 +22,6 @@ from portal.wording import citation_text, notice_text
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-MAX_API_PAGE_SIZE = 100
-
 
 @bp.get("/sessions")
 def sessions():
@@ -63,9 +61,13 @@ def speaker(slug: str):
 @bp.get("/search")
 def search():
     """Search: ?q=&speaker=&session=&series=&org=&year=&sort=&page=&page_size=&group=."""
-    form = read_form(request.args, archive().settings.max_query_chars)
+    form = read_form(request.args, archive().limits)
+    limits = archive().limits
     page_size = int_param(
-        request.args.get("page_size"), default=20, minimum=1, maximum=MAX_API_PAGE_SIZE
+        request.args.get("page_size"),
+        default=limits.page_size,
+        minimum=1,
+        maximum=limits.max_page_size,
     )
     group = request.args.get("group", "").lower() in ("1", "true", "yes")
     try:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session as OrmSession
 from core.catalogue import Catalogue, open_catalogue
 from core.settings import Settings
 from index.errors import SearchIndexError
+from index.results import SearchLimits
 from index.search import Searcher
 from worker.tasks import Tasks, build_tasks
 
@@ -37,11 +38,16 @@ class Archive:
     searcher: Searcher | None  # None when the index could not be opened
     tasks: Tasks  # calling one enqueues it (runs it inline when the queue is immediate)
 
+    @property
+    def limits(self) -> SearchLimits:
+        """Return the bounds of a search in this archive (query length, pages)."""
+        return SearchLimits.from_settings(self.settings)
+
     def search(self, form: SearchForm, **options: Any) -> SearchResults:
         """Run a search form against the warm searcher (see services.search.run_search)."""
         from portal.services.search import run_search
 
-        return run_search(self.searcher, self.settings.index_dir, form, **options)
+        return run_search(self.searcher, self.settings.index_dir, form, self.limits, **options)
 
 
 def init_app(

@@ -15,7 +15,7 @@ FACET_ORDER = ("speaker", "org", "series", "year")
 @bp.get("/search")
 def page():
     """Search the transcripts of published sessions."""
-    form = read_form(request.args, archive().settings.max_query_chars)
+    form = read_form(request.args, archive().limits)
     results, unavailable = None, False
     if not form.empty:
         try:

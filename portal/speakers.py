@@ -17,7 +17,7 @@ def show(slug: str):
     view = speaker_view(get_db(), slug)
     if view is None:
         abort(404)
-    form = read_form(request.args, archive().settings.max_query_chars)
+    form = read_form(request.args, archive().limits)
     results, unavailable = None, False
     if form.q:
         form = type(form)(q=form.q, filters={"speaker": slug}, page=form.page)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from index.errors import SearchIndexError
-from index.results import SearchRequest
+from index.results import SearchLimits, SearchRequest
 from index.search import search
 from portal.services.params import int_param, text_param
 
@@ -39,16 +39,16 @@ class SearchForm:
         return not self.q and not self.filters
 
 
-def read_form(args: Any, max_chars: int) -> SearchForm:
+def read_form(args: Any, limits: SearchLimits) -> SearchForm:
     """Read q, filters, sort and page from request args; bad values fall back to defaults."""
-    q, truncated = text_param(args.get("q"), max_chars)
+    q, truncated = text_param(args.get("q"), limits.max_query_chars)
     filters = {}
     for name in FILTERS:
         value, _ = text_param(args.get(name), 200)
         if value:
             filters[name] = value
     sort = args.get("sort") if args.get("sort") in ("relevance", "date") else "relevance"
-    page = int_param(args.get("page"), default=1, minimum=1, maximum=10_000)
+    page = int_param(args.get("page"), default=1, minimum=1, maximum=limits.max_page)
     return SearchForm(q=q, filters=filters, sort=sort, page=page, truncated=truncated)
 
 
@@ -56,7 +56,8 @@ def run_search(
     searcher: Any,
     index_dir,
     form: SearchForm,
-    page_size: int = 20,
+    limits: SearchLimits,
+    page_size: int | None = None,
     group_by_session: bool = True,
     with_facets: bool = False,
 ) -> Any:
@@ -68,6 +69,7 @@ def run_search(
         page_size=page_size,
         group_by_session=group_by_session,
         with_facets=with_facets,
+        limits=limits,
         **{name: _filter_value(name, value) for name, value in form.filters.items()},
     )
     try:

@@ -67,3 +67,21 @@ def test_an_empty_home_serves_an_empty_archive(tmp_path):
     assert client.get("/").status_code == 200
     assert client.get("/search?q=ville").status_code == 200
     assert client.get("/api/search?q=ville").get_json()["total"] == 0
+
+
+def test_search_limits_come_from_the_settings_alone(built_archive):
+    app = create_app(
+        {
+            "ARCHIVE_HOME": str(built_archive.settings.home),
+            "SECRET_KEY": "k",
+            "ARCHIVE_PAGE_SIZE": 1,
+            "ARCHIVE_MAX_PAGE_SIZE": 2,
+            "ARCHIVE_MAX_QUERY_CHARS": 12,
+        }
+    )
+    client = app.test_client()
+    assert client.get("/api/search?q=capteurs").get_json()["page_size"] == 1
+    assert client.get("/api/search?q=capteurs&page_size=50").get_json()["page_size"] == 2
+    cut = client.get("/api/search?q=capteurs qualité des rivières").get_json()["query"]
+    assert cut["truncated"] and len(cut["q"]) <= 12
+    app.extensions["archive"].catalogue.dispose()
