@@ -25,7 +25,7 @@ demo: demo-build
 	$(BIN)/archive --home $(DEMO_HOME) serve
 
 demo-build: install
-	$(BIN)/python -m portal.demo --home $(DEMO_HOME)
+	$(BIN)/python -m cli.demo --home $(DEMO_HOME)
 
 ## The whole test suite (unit, real Whisper end to end, real browser).
 test: install

@@ -25,8 +25,3 @@ def estimate_words(text: str, start_ms: int, end_ms: int) -> list[Word]:
         word_end_ms = start_ms + span_ms * done_chars // total_chars
         words.append(Word(word_start_ms, word_end_ms, token, probability=ESTIMATED))
     return words
-
-
-def is_estimated(word: Word) -> bool:
-    """Say whether a word's time was guessed rather than heard."""
-    return word.probability == ESTIMATED

@@ -24,19 +24,6 @@ class NoticeCode(StrEnum):
     ONLY_COMMON_WORDS = "only_common_words"  # only stop words, which are not indexed
 
 
-# Syntax problems: the query was searched as plain words.
-MALFORMED = frozenset(
-    {
-        NoticeCode.UNREADABLE,
-        NoticeCode.UNCLOSED_QUOTE,
-        NoticeCode.UNBALANCED,
-        NoticeCode.NOTHING_TO_COMBINE,
-        NoticeCode.OPERATORS_IN_A_ROW,
-        NoticeCode.EMPTY_FIELD,
-    }
-)
-
-
 @dataclass(frozen=True)
 class Notice:
     """A notice code with the parts of the query it is about."""

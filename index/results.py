@@ -13,8 +13,6 @@ from typing import Any
 from core.settings import Settings
 from index.notices import Notice
 
-SORTS = ("relevance", "date")
-
 
 @dataclass(frozen=True)
 class SearchLimits:

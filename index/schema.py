@@ -15,7 +15,6 @@ from index.analysis import LANGUAGES, analyzer_for, language_of, plain_analyzer
 from index.documents import SegmentDocument, WordTiming
 
 # Facet and filter keys: exact values, one term per document.
-KEY_FIELDS = ("session", "speaker", "org", "series", "year", "date")
 TEXT_FIELDS = tuple(f"text_{lang}" for lang in LANGUAGES)
 PLAIN_FIELD = "plain"  # folded, unstemmed words: what prefixes and wildcards match
 HIDDEN_FIELD = "hidden"  # present ("1") only on unpublished segments

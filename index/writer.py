@@ -17,7 +17,6 @@ from index.schema import to_fields
 from index.store import (
     current_generation,
     new_generation,
-    open_current,
     open_or_create,
     remove_generations,
     switch_to,
@@ -48,16 +47,6 @@ def replace_session(
             raise
         writer.commit()
         return added
-
-
-def delete_session(index_dir: Path, session_slug: str, timeout_s: float = 30.0) -> int:
-    """Remove a session's documents from the index; return how many were removed."""
-    with write_lock(index_dir, timeout_s):
-        ix = open_current(index_dir)
-        if ix is None:
-            return 0
-        with ix.writer() as writer:
-            return writer.delete_by_term("session", session_slug)
 
 
 def rebuild(

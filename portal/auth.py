@@ -9,9 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -136,28 +134,6 @@ def require_admin() -> None:
     require_archivist()
     if current_user.role != "admin":
         abort(403)
-
-
-def archivist_required(view: Callable) -> Callable:
-    """Decorate a view that needs a signed-in archivist or admin (404 otherwise)."""
-
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        require_archivist()
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
-def admin_required(view: Callable) -> Callable:
-    """Decorate a view that only admins may use (404 for visitors, 403 for archivists)."""
-
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        require_admin()
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 class LoginForm(FlaskForm):

@@ -37,11 +37,6 @@ def speaker_path(slug: str) -> str:
     return f"/speakers/{_segment(slug)}"
 
 
-def series_path(slug: str) -> str:
-    """Return a series' page."""
-    return f"/series/{_segment(slug)}"
-
-
 def media_path(sha256: str, kind: str, ext: str) -> str:
     """Return a recording's content-addressed file ("play" or "poster")."""
     return f"/media/{sha256}/{kind}.{ext}"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from core.contracts import Word
 from core.corrections import retime_words
-from core.timing import ESTIMATED, estimate_words, is_estimated
+from core.timing import ESTIMATED, estimate_words
 from ingest.subtitles import read_transcript_file
 
 
@@ -26,11 +26,11 @@ def test_imported_cue_and_corrected_text_mark_estimated_words_identically(tmp_pa
     (imported,) = read_transcript_file(cue)
     corrected = retime_words([], "la séance est ouverte", 1000, 3500)
     assert imported.words == corrected
-    assert all(is_estimated(w) for w in corrected)
+    assert all(w.probability == ESTIMATED for w in corrected)
 
 
 def test_a_correction_keeps_heard_words_and_marks_only_replaced_ones() -> None:
     heard = [Word(0, 400, "la", 0.9), Word(400, 800, "ville", 0.8), Word(800, 1600, "inteligente")]
     new = retime_words(heard, "la ville intelligente", 0, 1600)
-    assert [is_estimated(w) for w in new] == [False, False, True]
+    assert [w.probability == ESTIMATED for w in new] == [False, False, True]
     assert new[2] == estimate_words("intelligente", 800, 1600)[0]

@@ -13,7 +13,7 @@ from index.documents import SegmentDocument
 from index.errors import IndexBusyError, RebuildError, SearchIndexError
 from index.search import Searcher, SearchRequest, search
 from index.store import current_generation, new_generation, write_lock
-from index.writer import delete_session, rebuild, replace_session
+from index.writer import rebuild, replace_session
 from tests.index.conftest import corpus_docs, make_doc
 
 
@@ -40,13 +40,6 @@ def test_replace_session_refuses_foreign_segments(index_dir: Path) -> None:
     with pytest.raises(SearchIndexError, match="conseil-2018"):
         replace_session(index_dir, "urbanisme-2019", foreign)
     assert ids(index_dir, "végétalisation") == {11}  # nothing was changed
-
-
-def test_delete_session(index_dir: Path) -> None:
-    assert delete_session(index_dir, "london-2020") == 2
-    assert ids(index_dir, "council") == set()
-    assert delete_session(index_dir, "london-2020") == 0
-    assert delete_session(index_dir.parent / "nothing-here", "x") == 0
 
 
 def _failing(docs: list[SegmentDocument], after: int) -> Iterator[SegmentDocument]:

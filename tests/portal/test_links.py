@@ -15,7 +15,6 @@ def test_path_builders_match_the_routes(app) -> None:
             "sessions.show", slug="s-1", t="24.1", end="26.3", v=2
         )
         assert links.speaker_path("jean-dupont") == url_for("speakers.show", slug="jean-dupont")
-        assert links.series_path("ateliers") == url_for("browse.series", slug="ateliers")
         sha = "a" * 64
         assert links.media_path(sha, "play", "mp4") == url_for(
             "sessions.media", sha=sha, kind="play", ext="mp4"
