@@ -10,6 +10,7 @@ import sys
 
 import click
 
+from core.errors import ConfigError
 from core.settings import Settings, load_settings
 
 EXIT_USAGE = 2
@@ -26,7 +27,10 @@ class Context:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = load_settings(self.home)
+            try:
+                self._settings = load_settings(self.home)
+            except ConfigError as exc:  # a bad variable or portal.cfg: one line, no traceback
+                fail(str(exc))
         return self._settings
 
     @property

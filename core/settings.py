@@ -203,6 +203,7 @@ def _archive_keys(mapping: Mapping[str, Any], source: str) -> dict[str, Any]:
 
 
 _TYPES = typing.get_type_hints(Settings)
+_KIND_WORDS = {int: "a whole number", bool: "true or false", str: "text", Path: "a folder"}
 
 
 def _typed(name: str, raw: Any, source: str) -> Any:
@@ -229,6 +230,7 @@ def _typed(name: str, raw: Any, source: str) -> Any:
             value = value.split(",")
         return tuple(str(v).strip().lower().lstrip(".") for v in value if str(v).strip())
     except (KeyError, TypeError, ValueError) as exc:
+        wanted = _KIND_WORDS.get(kind, "a list of words separated by commas")
         raise ConfigError(
-            f"{variable_name(name)} in {source} is {raw!r}, which is not a valid {kind}"
+            f"{variable_name(name)} in {source} is {raw!r}; it must be {wanted}"
         ) from exc
