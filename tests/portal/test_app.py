@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from core.catalogue import Catalogue
@@ -67,3 +69,17 @@ def test_an_empty_home_serves_an_empty_archive(tmp_path):
     assert client.get("/").status_code == 200
     assert client.get("/search?q=ville").status_code == 200
     assert client.get("/api/search?q=ville").get_json()["total"] == 0
+
+
+def test_the_web_process_loads_neither_pyav_nor_the_speech_model(tmp_path):
+    # A fresh interpreter: this test session has long since imported both.
+    script = (
+        "import sys, portal; "
+        f"portal.create_app({{'ARCHIVE_HOME': {str(tmp_path)!r}, 'SECRET_KEY': 'k'}}); "
+        "print(sorted({'av', 'faster_whisper'} & set(sys.modules)))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
