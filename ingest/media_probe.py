@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import codecs
 from pathlib import Path
-
-import av
-import av.logging
-from av.stream import Disposition
+from typing import TYPE_CHECKING
 
 from core.contracts import ProbeResult, StreamInfo
 from ingest.errors import MediaError
+
+if TYPE_CHECKING:  # PyAV is imported when a file is probed, so the web process never loads it
+    import av
 
 _US_PER_MS = 1000  # PyAV reports container durations in microseconds (AV_TIME_BASE)
 _SNIFF_BYTES = 4096
@@ -52,6 +52,9 @@ def probe(path: Path) -> ProbeResult:
 
 def _open(path: Path) -> av.container.InputContainer:
     """Open the file with PyAV, turning its failures into messages about the file."""
+    import av
+    import av.logging
+
     previous = av.logging.get_level()
     # PyAV silences FFmpeg's log by default; lift it briefly to keep the demuxer's own words.
     av.logging.set_level(av.logging.ERROR)
@@ -90,6 +93,8 @@ def _is_text(head: bytes) -> bool:
 
 
 def _is_content(stream: av.stream.Stream) -> bool:
+    from av.stream import Disposition
+
     # Cover art of MP3/M4A files is a "video" stream flagged attached_pic: not a video.
     if stream.type not in ("audio", "video"):
         return False

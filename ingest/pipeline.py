@@ -1,8 +1,9 @@
 """The ingest orchestrator: create a job for a recording, then run or resume it.
 
-It only sequences steps (see `ingest.steps`) and records what each produced in
-the job row, so a run that crashed or was killed resumes after the last
-finished step and never stores the same transcript twice. A failure marks the
+It only sequences steps (each described once, in `ingest.registry`), reports
+progress by their weights and records what each produced in the job row, so a
+run that crashed or was killed resumes after the last finished step and never
+stores the same transcript twice. A failure marks the
 job failed with the step and a readable reason; the session and its earlier
 transcripts are untouched because a transcript version is stored in a single
 transaction.
@@ -28,37 +29,9 @@ from core.states import JobState, advance
 from core.text import slugify
 from ingest import media, steps
 from ingest.errors import DuplicateRecordingError, MediaError, PipelineError
+from ingest.registry import Step, route_for, route_progress
 from ingest.storage import relative_to_home, safe_name, store_original
 from ingest.transcribe import Transcriber, make_transcriber
-
-WHISPER_STEPS = (
-    "probe",
-    "audio",
-    "playable",
-    "poster",
-    "transcribe",
-    "clean",
-    "speakers",
-    "store",
-    "export",
-    "index",
-)
-IMPORT_STEPS = ("probe", "playable", "poster", "import", "speakers", "store", "export", "index")
-STEP_FUNCTIONS = {
-    "probe": steps.step_probe,
-    "audio": steps.step_audio,
-    "playable": steps.step_playable,
-    "poster": steps.step_poster,
-    "transcribe": steps.step_transcribe,
-    "import": steps.step_import,
-    "clean": steps.step_clean,
-    "speakers": steps.step_speakers,
-    "store": steps.step_store,
-    "export": steps.step_export,
-    "index": steps.step_index,
-}
-# Share of the whole run spent before, in and after transcription, for the progress bar.
-_BEFORE, _TRANSCRIBE = 0.08, 0.87
 
 
 @dataclass(frozen=True)
@@ -173,8 +146,12 @@ def run_job(
     transcriber: Transcriber | None = None,
     indexer: Callable[[str], None] | None = None,
     on_progress: Callable[[JobProgress], None] | None = None,
+    route: tuple[Step, ...] | None = None,
 ) -> Job:
-    """Run (or resume) an ingest job to completion; raise PipelineError on failure."""
+    """Run (or resume) an ingest job to completion; raise PipelineError on failure.
+
+    route overrides the steps the job's parameters choose (tests add one this way).
+    """
     with catalogue.session() as db:
         job = db.get(Job, job_id)
         if job is None:
@@ -188,8 +165,8 @@ def run_job(
         params, done = dict(job.params or {}), dict(job.steps_done or {})
         session_slug = db.get(Session, job.session_id).slug
         recording_id = job.recording_id
-    names = IMPORT_STEPS if params.get("transcript_file") else WHISPER_STEPS
-    reporter = _Reporter(catalogue, job_id, names, on_progress)
+    route = route or route_for(params)
+    reporter = _Reporter(catalogue, job_id, route, on_progress)
     ctx = steps.RunContext(
         settings=settings,
         catalogue=catalogue,
@@ -205,35 +182,24 @@ def run_job(
         report=reporter.report,
     )
     ctx.work_dir.mkdir(parents=True, exist_ok=True)
-    for name in names:
-        if name in done and _outputs_exist(name, done[name], ctx):
+    for step in route:
+        # A step whose files vanished (a cleaned work folder) must run again.
+        if step.name in done and step.outputs_exist(ctx.work_dir):
             continue
-        reporter.report(name, 0.0, None, force=True)
+        reporter.report(step.name, 0.0, None, force=True)
         step_started = time.perf_counter()
         try:
-            produced = STEP_FUNCTIONS[name](ctx)
+            produced = step.run(ctx)
         except Exception as exc:  # noqa: BLE001 - every failure is recorded, then re-raised
-            _fail(catalogue, job_id, name, exc)
-            raise PipelineError(name, exc) from exc
+            _fail(catalogue, job_id, step.name, exc)
+            raise PipelineError(step.name, exc) from exc
         produced = {**produced, "elapsed_s": round(time.perf_counter() - step_started, 3)}
-        done[name] = produced
-        _record_step(catalogue, job_id, name, produced)
+        done[step.name] = produced
+        _record_step(catalogue, job_id, step.name, produced)
     finished = _finish(catalogue, job_id, ctx.work_dir)
     if on_progress:
         on_progress(JobProgress(job_id, "done", 1.0, None))
     return finished
-
-
-def _outputs_exist(name: str, produced: dict, ctx: steps.RunContext) -> bool:
-    # A step whose file output vanished (a cleaned work folder) must run again.
-    files = {
-        "audio": [Path(produced.get("path", ""))],
-        "transcribe": [ctx.work_dir / "transcription.json"],
-        "import": [ctx.work_dir / "cleaned.json"],
-        "clean": [ctx.work_dir / "cleaned.json"],
-        "speakers": [ctx.work_dir / "attributed.json"],
-    }.get(name, [])
-    return all(path.exists() for path in files)
 
 
 def _record_step(catalogue: Catalogue, job_id: int, name: str, produced: dict) -> None:
@@ -267,37 +233,21 @@ def _finish(catalogue: Catalogue, job_id: int, work_dir: Path) -> Job:
 
 
 class _Reporter:
-    """Turns step progress into overall progress, throttles database writes."""
+    """Turns step progress into overall progress by the route's weights, throttles writes."""
 
     def __init__(
         self,
         catalogue: Catalogue,
         job_id: int,
-        names: tuple[str, ...],
+        route: tuple[Step, ...],
         callback: Callable[[JobProgress], None] | None,
     ) -> None:
         self.catalogue, self.job_id, self.callback = catalogue, job_id, callback
-        self.names = names
+        self.route = route
         self.last_write = 0.0
 
-    def overall(self, step: str, fraction: float) -> float:
-        if "transcribe" not in self.names:
-            return (self.names.index(step) + fraction) / len(self.names)
-        position = self.names.index(step)
-        split = self.names.index("transcribe")
-        if position < split:
-            return _BEFORE * (position + fraction) / split
-        if position == split:
-            return _BEFORE + _TRANSCRIBE * fraction
-        after = len(self.names) - split - 1
-        return (
-            _BEFORE
-            + _TRANSCRIBE
-            + (1 - _BEFORE - _TRANSCRIBE) * (position - split - 1 + fraction) / after
-        )
-
     def report(self, step: str, fraction: float, eta_s: float | None, force: bool = False) -> None:
-        overall = round(min(1.0, max(0.0, self.overall(step, fraction))), 4)
+        overall = round(min(1.0, max(0.0, route_progress(self.route, step, fraction))), 4)
         progress = JobProgress(self.job_id, step, overall, eta_s)
         if self.callback:
             self.callback(progress)

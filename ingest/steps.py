@@ -1,9 +1,10 @@
 """The ingest pipeline's steps: small functions over a run context.
 
 Each step returns a dict of what it produced (paths relative to the archive
-home, counts, choices made); the orchestrator records it in the job so a run
-that stopped resumes after the last finished step. Intermediate results are
-JSON files in the job's work folder, written atomically.
+home, counts, choices made); `ingest.registry` places each in a route, and the
+orchestrator records what it produced in the job so a run that stopped resumes
+after the last finished step. Intermediate results are JSON files in the job's
+work folder, written atomically.
 """
 
 from __future__ import annotations

@@ -18,24 +18,15 @@ from core.catalogue.schema import Job
 from core.jobs import add_job
 from core.manifest import is_language_code
 from core.states import JobState, advance
+from ingest.registry import STEPS
 from portal.extensions import archive, get_db
 from portal.workspace import make_blueprint, session_or_404
 
 bp = make_blueprint("workspace_jobs", __name__)
 PAGE_JOBS = 100
 
-STEP_LABELS = {
-    "probe": _l("checking the file"),
-    "audio": _l("extracting the sound"),
-    "playable": _l("preparing playback"),
-    "poster": _l("taking a picture"),
-    "transcribe": _l("transcribing"),
-    "import": _l("reading the transcript file"),
-    "clean": _l("cleaning the transcript"),
-    "speakers": _l("finding the speakers"),
-    "store": _l("saving the transcript"),
-    "export": _l("writing subtitles"),
-    "index": _l("updating the search"),
+# A job's step before its first and after its last: not pipeline steps, so not in the registry.
+PSEUDO_STEP_LABELS = {
     "done": _l("finished"),
     "": _l("waiting"),
 }
@@ -57,7 +48,7 @@ def job_view(job: Job) -> dict:
         "state": job.state,
         "step": job.step,
         "state_label": str(STATE_LABELS.get(job.state, job.state)),
-        "step_label": str(STEP_LABELS.get(job.step, job.step)),
+        "step_label": step_label(job.step),
         "percent": round((job.progress or 0) * 100) if job.state != JobState.DONE else 100,
         "eta_s": (
             round(job.eta_s) if job.eta_s is not None and job.state == JobState.RUNNING else None
@@ -74,6 +65,16 @@ def job_view(job: Job) -> dict:
         else None,
         "created_at": job.created_at.isoformat() if job.created_at else None,
     }
+
+
+def step_label(step: str | None) -> str:
+    """Word a job's step for the archivist, in the interface language."""
+    step = step or ""
+    if step in PSEUDO_STEP_LABELS:
+        return str(PSEUDO_STEP_LABELS[step])
+    registered = STEPS.get(step)
+    # The registry marks its English labels for extraction; they are translated here.
+    return _(registered.label) if registered else step
 
 
 def _jobs() -> list[dict]:

@@ -23,6 +23,8 @@ from core.settings import Settings
 from ingest.errors import PipelineError, TranscriptionError
 from ingest.media import probe
 from ingest.pipeline import JobProgress, create_ingest_job, run_job
+from ingest.registry import WHISPER_ROUTE, Step, route_progress
+from ingest.steps import RunContext
 from tests.conftest import SESSION4, seed_overlay
 from tests.support.fake_transcriber import ScriptedTranscriber
 
@@ -246,6 +248,47 @@ def test_run_that_crashed_after_storing_resumes_without_a_second_version(
     assert len(transcriber.calls) == 1
     assert _transcripts(timed_catalogue) == stored
     assert _count(timed_catalogue, Segment) == 3
+
+
+def test_a_step_added_to_a_route_is_run_recorded_reported_and_resumed(
+    seeded_catalogue: Catalogue, settings: Settings, h264_video: Path
+) -> None:
+    attempts: list[int] = []
+
+    def step_checksum(ctx: RunContext) -> dict:
+        attempts.append(ctx.job_id)
+        if len(attempts) == 1:
+            raise OSError("checksum disk busy")
+        digest = _sha256(ctx.work_dir / "attributed.json")
+        (ctx.work_dir / "checksum.txt").write_text(digest)
+        return {"sha256": digest}
+
+    # Everything the pipeline needs to know about the new step, in one place.
+    checksum = Step("checksum", step_checksum, ("checksum.txt",), 0.01, "checking the sums")
+    at = [s.name for s in WHISPER_ROUTE].index("store") + 1
+    route = (*WHISPER_ROUTE[:at], checksum, *WHISPER_ROUTE[at:])
+    transcriber = ScriptedTranscriber(_script())
+    job_id = create_ingest_job(seeded_catalogue, settings, h264_video, session_slug=SESSION4)
+    with pytest.raises(PipelineError, match="checksum"):
+        run_job(seeded_catalogue, settings, job_id, transcriber=transcriber, route=route)
+    with seeded_catalogue.session() as db:
+        job = db.get(Job, job_id)
+        assert (job.state, job.step) == ("failed", "checksum")
+        assert "checksum disk busy" in job.error
+        assert job.progress == round(route_progress(route, "checksum", 0), 4)
+
+    steps = _Steps()
+    job = run_job(
+        seeded_catalogue, settings, job_id, transcriber=transcriber, on_progress=steps, route=route
+    )
+    assert job.state == "done" and steps.ran == ["checksum", "export", "index"]
+    assert list(job.steps_done) == [s.name for s in route]
+    assert job.steps_done["checksum"]["sha256"] == (
+        (settings.work_dir / f"job-{job_id}" / "checksum.txt").read_text()
+    )
+    fractions = [r.fraction for r in steps.reports]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert len(transcriber.calls) == 1 and len(attempts) == 2
 
 
 def test_export_failure_after_store_resumes_from_export(

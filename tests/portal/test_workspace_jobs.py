@@ -17,6 +17,7 @@ from core.catalogue.schema import Job, Segment, Transcript, Upload
 from core.errors import ConfigError
 from ingest.errors import TranscriptionError
 from ingest.pipeline import create_ingest_job
+from ingest.registry import STEPS
 from tests.portal.builders import REPO, SLUG
 from tests.portal.workspace_fixtures import *  # noqa: F403
 from tests.portal.workspace_fixtures import HEARD, heard_segments, start_worker, token
@@ -138,6 +139,30 @@ def test_jobs_page_shows_step_percentage_and_time_left(ws_app, archivist):
         assert 'value="42"' in page and "2:05" in page and session.title in page
     feed = archivist.get("/workspace/jobs.json").get_json()["jobs"][0]
     assert (feed["percent"], feed["eta_s"], feed["step"]) == (42, 125, "transcribe")
+
+
+def test_every_registered_step_is_worded_in_french_and_english(ws_app, archivist):
+    from babel.messages.pofile import read_po
+
+    with open(REPO / "portal/translations/fr/LC_MESSAGES/messages.po", "rb") as handle:
+        french = {m.id: m.string for m in read_po(handle, locale="fr") if m.id}
+    catalogue = ws_app.extensions["archive"].catalogue
+    with catalogue.session() as db:
+        job = Job(kind="ingest", session_id=get_session(db, SLUG).id, state="running")
+        db.add(job)
+        db.flush()
+        job_id = job.id
+    pseudo = {"done": ("finished", "terminé"), "": ("waiting", "en attente")}
+    expected = {name: (step.label, french.get(step.label)) for name, step in STEPS.items()}
+    for name, (english, in_french) in {**expected, **pseudo}.items():
+        with catalogue.session() as db:
+            db.get(Job, job_id).step = name
+        worded = {}
+        for lang in ("en", "fr"):
+            feed = archivist.get(f"/workspace/jobs.json?lang={lang}").get_json()["jobs"]
+            worded[lang] = next(j["step_label"] for j in feed if j["id"] == job_id)
+        assert (worded["en"], worded["fr"]) == (english, in_french), name
+        assert in_french  # a step added without a translation fails here
 
 
 def test_cli_ingest_queue_leaves_the_job_for_the_worker(fresh_archive, tmp_path):
