@@ -46,7 +46,7 @@ format:
 ## Benchmarks at a size that runs in minutes (see README, Measured, for the larger runs).
 bench: install
 	$(BIN)/python benchmarks/transcribe.py --repeat 3
-	$(BIN)/python benchmarks/ingest.py --repeat 3
+	$(BIN)/python benchmarks/whole_ingest.py --repeat 3
 	$(BIN)/python benchmarks/search.py --hours 100 --index benchmarks/out/ix100
 	$(BIN)/python benchmarks/api.py --hours 100 --index benchmarks/out/ix100
 	$(BIN)/python benchmarks/render.py

@@ -31,7 +31,7 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
         "REDIS_URL",
     ):
         monkeypatch.delenv(name, raising=False)
-    return load_settings(tmp_path / "home")
+    return load_settings(test_config={"ARCHIVE_HOME": str(tmp_path / "home")})
 
 
 @pytest.fixture

@@ -228,7 +228,7 @@ class Job(Base):
     kind: Mapped[str] = mapped_column(String(40), default="ingest")
     session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"), nullable=True)
     recording_id: Mapped[int | None] = mapped_column(ForeignKey("recordings.id"), nullable=True)
-    state: Mapped[str] = mapped_column(String(20), default="queued")  # queued|running|done|failed
+    state: Mapped[str] = mapped_column(String(20), default="queued")  # a core.states.JobState
     step: Mapped[str] = mapped_column(String(40), default="")
     progress: Mapped[float] = mapped_column(Float, default=0.0)  # 0..1 of the current run
     eta_s: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -273,7 +273,7 @@ class Upload(Base):
     received_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"), nullable=True)
     username: Mapped[str] = mapped_column(String(100), default="")
-    state: Mapped[str] = mapped_column(String(20), default="uploading")  # uploading|done|rejected
+    state: Mapped[str] = mapped_column(String(20), default="uploading")  # a core.states.UploadState
     error: Mapped[str] = mapped_column(Text, default="")
     sha256: Mapped[str] = mapped_column(String(64), default="")
     job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"), nullable=True)

@@ -33,10 +33,10 @@ PSEUDO_STEP_LABELS = {
 
 
 STATE_LABELS = {
-    "queued": _l("queued"),
-    "running": _l("running"),
-    "done": _l("done"),
-    "failed": _l("failed"),
+    JobState.QUEUED: _l("queued"),
+    JobState.RUNNING: _l("running"),
+    JobState.DONE: _l("done"),
+    JobState.FAILED: _l("failed"),
 }
 
 

@@ -18,6 +18,7 @@ from core.catalogue.schema import Upload
 from core.errors import CatalogueError
 from core.manifest import is_language_code
 from core.programme import new_session
+from core.states import UploadState
 from portal.errors import api_error
 from portal.extensions import archive, get_db
 from portal.workspace import make_blueprint, upload_policy
@@ -133,7 +134,7 @@ def append(upload_id: str):
 def cancel(upload_id: str):
     """Abandon an unfinished upload and delete what was received."""
     upload = _upload_or_404(upload_id)
-    if upload.state == "uploading":
+    if upload.state == UploadState.UPLOADING:
         cancel_upload(archive().settings, upload, "cancelled by " + current_user.username)
         get_db().commit()
     return jsonify(_status(upload))

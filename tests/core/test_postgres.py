@@ -42,7 +42,7 @@ def pg_settings(tmp_path: Path) -> Iterator[Settings]:
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = SERVER_URL.rsplit("/", 1)[0] + "/" + name
-    yield load_settings(tmp_path / "home", database_url=url)
+    yield load_settings(test_config={"ARCHIVE_HOME": str(tmp_path / "home")}, database_url=url)
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
     admin.dispose()

@@ -128,7 +128,7 @@ def build_archive(
     item_starts_ms: list[int] | None = None,
 ) -> BuiltArchive:
     """Create a complete archive in home: manifest, recording, transcript v1, index."""
-    settings = load_settings(home)
+    settings = load_settings(test_config={"ARCHIVE_HOME": str(home)})
     catalogue = open_catalogue(settings)
     try:
         with catalogue.session() as db:

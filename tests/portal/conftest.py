@@ -24,7 +24,7 @@ def fresh_archive(tmp_path: Path, built_archive: BuiltArchive) -> BuiltArchive:
     shutil.copytree(built_archive.settings.home, home)
     from core.settings import load_settings
 
-    settings = load_settings(home)
+    settings = load_settings(test_config={"ARCHIVE_HOME": str(home)})
     media = settings.home / built_archive.media_path.relative_to(built_archive.settings.home)
     return BuiltArchive(
         settings=settings, slug=built_archive.slug, media_path=media, sha256=built_archive.sha256

@@ -1,6 +1,6 @@
 """Benchmark a whole ingest against its transcription step alone.
 
-Run as `python benchmarks/ingest.py [--models base tiny.en] [--repeat 3]`. For each
+Run as `python benchmarks/whole_ingest.py [--models base tiny.en] [--repeat 3]`. For each
 model it ingests a real recording from ../shared/media into a fresh temporary
 archive (French FLEURS clips joined into one file for `base`, the English
 JFK's 11 s of English for both models) and prints one JSON object with
