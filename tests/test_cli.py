@@ -221,6 +221,12 @@ def test_odd_queries_never_crash(ingested: Path, query: str) -> None:
     assert isinstance(json.loads(result.stdout)["total"], int)
 
 
+def test_search_notices_are_sentences_not_codes(ingested: Path) -> None:
+    result = run(ingested, "search", '"capteurs')
+    assert "The query could not be read (a quotation mark is not closed)" in result.stderr
+    assert "unclosed_quote" not in result.output
+
+
 def test_reindex_rebuilds_a_lost_index(ingested: Path) -> None:
     import shutil
 
