@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from core.catalogue import Catalogue, open_catalogue
 from core.catalogue.importer import apply_manifest
 from core.manifest import load_manifest
 from core.settings import Settings, load_settings
+from tests.portal.builders import BuiltArchive, build_archive
 
 REPO = Path(__file__).resolve().parents[1]
 SEED_MANIFEST = REPO / "manifests" / "ville-intelligente-cycle-2.yaml"
@@ -67,3 +69,23 @@ def seed_overlay(dest: Path, starts: dict[str, str]) -> Path:
         item["speakers"] = speakers
     dest.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return dest
+
+
+@pytest.fixture(scope="session")
+def built_archive(tmp_path_factory: pytest.TempPathFactory) -> BuiltArchive:
+    """An archive shared by read-only tests."""
+    return build_archive(tmp_path_factory.mktemp("archive-home"))
+
+
+@pytest.fixture
+def fresh_archive(tmp_path: Path, built_archive: BuiltArchive) -> BuiltArchive:
+    """A private copy of the archive for tests that change it."""
+    home = tmp_path / "home"
+    shutil.copytree(built_archive.settings.home, home)
+    from core.settings import load_settings
+
+    settings = load_settings(test_config={"ARCHIVE_HOME": str(home)})
+    media = settings.home / built_archive.media_path.relative_to(built_archive.settings.home)
+    return BuiltArchive(
+        settings=settings, slug=built_archive.slug, media_path=media, sha256=built_archive.sha256
+    )

@@ -2,33 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from portal import create_app
-from tests.portal.builders import BuiltArchive, build_archive
-
-
-@pytest.fixture(scope="session")
-def built_archive(tmp_path_factory: pytest.TempPathFactory) -> BuiltArchive:
-    """An archive shared by read-only tests."""
-    return build_archive(tmp_path_factory.mktemp("archive-home"))
-
-
-@pytest.fixture
-def fresh_archive(tmp_path: Path, built_archive: BuiltArchive) -> BuiltArchive:
-    """A private copy of the archive for tests that change it."""
-    home = tmp_path / "home"
-    shutil.copytree(built_archive.settings.home, home)
-    from core.settings import load_settings
-
-    settings = load_settings(test_config={"ARCHIVE_HOME": str(home)})
-    media = settings.home / built_archive.media_path.relative_to(built_archive.settings.home)
-    return BuiltArchive(
-        settings=settings, slug=built_archive.slug, media_path=media, sha256=built_archive.sha256
-    )
+from tests.portal.builders import BuiltArchive
 
 
 @pytest.fixture
