@@ -319,3 +319,25 @@ def test_recovery_requeues_lost_and_orphaned_jobs_and_uploads_but_not_live_ones(
     ]
     huey.flush()
     catalogue.dispose()
+
+
+def test_a_message_from_an_older_version_does_not_strand_its_job(fresh_archive):
+    # Task names follow their module (portal.tasks.* before worker.tasks.*): after an
+    # upgrade, a message nobody can read must not stop recovery from requeuing its job.
+    from huey import SqliteHuey
+
+    settings = fresh_archive.settings
+    catalogue = open_catalogue(settings)
+    with catalogue.session() as db:
+        job = Job(kind="ingest", session_id=get_session(db, SLUG).id, state="queued", params={})
+        db.add(job)
+        db.flush()
+        job_id = job.id
+    older = SqliteHuey("archive", results=False, filename=str(queue_path(settings)))
+    older.task(name="run_ingest_of_an_older_version")(lambda job_id: None)(job_id)
+    tasks = build_tasks(settings, catalogue)
+    assert tasks.recover() == [f"job {job_id}"]
+    pending = {(type(t).__name__, t.args[0]) for t in tasks.huey.pending()}
+    assert pending == {("run_ingest", job_id)}
+    tasks.huey.flush()
+    catalogue.dispose()
