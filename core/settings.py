@@ -124,7 +124,7 @@ def variable_name(name: str) -> str:
 
 
 def describe_settings() -> Iterator[SettingInfo]:
-    """Yield every setting with its documentation (for the README check and `--help`)."""
+    """Yield every setting with its documentation (the README's table is checked against it)."""
     for f in fields(Settings):
         yield SettingInfo(
             f.name, variable_name(f.name), f.metadata["aliases"], f.default, f.metadata["doc"]
@@ -150,12 +150,12 @@ def load_settings(
     """
     environ = os.environ if environ is None else environ
     if test_config is not None:
-        layers = [_archive_keys(test_config, "the test configuration")]
+        layers = [_archive_keys(test_config, "the test configuration", flask_secret=True)]
     else:
         env_values = _archive_keys(environ, "the environment")
         raw_home = home or env_values.get("home") or "instance"
-        file_values = _archive_keys(read_instance_file(Path(raw_home)), INSTANCE_FILE)
-        layers = [file_values, env_values]
+        instance = read_instance_file(Path(raw_home))
+        layers = [_archive_keys(instance, INSTANCE_FILE, flask_secret=True), env_values]
     values: dict[str, Any] = {}
     for layer in layers:
         values.update(layer)
@@ -187,8 +187,15 @@ def flask_keys(mapping: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in mapping.items() if k.isupper() and not k.startswith("ARCHIVE_")}
 
 
-def _archive_keys(mapping: Mapping[str, Any], source: str) -> dict[str, Any]:
-    """Pick the archive settings out of a mapping of variable names, typed."""
+def _archive_keys(
+    mapping: Mapping[str, Any], source: str, flask_secret: bool = False
+) -> dict[str, Any]:
+    """Pick the archive settings out of a mapping of variable names, typed.
+
+    flask_secret also reads Flask's own `SECRET_KEY` spelling, which a portal.cfg
+    or a test mapping may use; never from the environment, where a `SECRET_KEY`
+    of some other program would silently become the portal's.
+    """
     values: dict[str, Any] = {}
     for name, raw in mapping.items():
         f = _BY_VARIABLE.get(name)
@@ -197,8 +204,8 @@ def _archive_keys(mapping: Mapping[str, Any], source: str) -> dict[str, Any]:
         if f.name in values and name in f.metadata["aliases"]:
             continue  # ARCHIVE_REDIS_URL beats REDIS_URL
         values[f.name] = _typed(f.name, raw, source)
-    if "SECRET_KEY" in mapping and "secret_key" not in values:  # Flask's own spelling
-        values["secret_key"] = str(mapping["SECRET_KEY"] or "")
+    if flask_secret and mapping.get("SECRET_KEY") and "secret_key" not in values:
+        values["secret_key"] = str(mapping["SECRET_KEY"])
     return values
 
 

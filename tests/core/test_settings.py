@@ -87,3 +87,12 @@ def test_every_setting_is_described() -> None:
     infos = list(describe_settings())
     assert {info.name for info in infos} == set(Settings.__dataclass_fields__)
     assert all(info.doc and info.variable.startswith("ARCHIVE_") for info in infos)
+
+
+def test_only_archive_variables_come_from_the_environment(tmp_path: Path) -> None:
+    # Another program's SECRET_KEY must not become the portal's cookie key; Flask's
+    # spelling counts in portal.cfg and in a test mapping only.
+    assert load_settings(tmp_path, environ={"SECRET_KEY": "not-ours"}).secret_key == ""
+    home = _home_with_file(tmp_path, 'SECRET_KEY = "from-the-file"\n')
+    assert load_settings(home, environ={}).secret_key == "from-the-file"
+    assert load_settings(test_config={"SECRET_KEY": "t"}).secret_key == "t"
