@@ -71,13 +71,11 @@ def claim(catalogue: Catalogue, model: type, key: object, stale_s: float) -> boo
 
 
 def is_orphaned(row: Job | Upload, working: str, stale: datetime) -> bool:
-    """Say whether a row worked on has lost its worker (silent since stale, or its pid is gone)."""
-    return row.state == working and (aware(row.updated_at) < stale or owner_dead(row.params))
+    """Say whether a row worked on has lost its worker (silent since stale, or its pid is gone).
 
-
-def aware(moment: datetime) -> datetime:
-    """Return moment with its UTC zone (SQLite hands back naive datetimes)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    Timestamps come back UTC-aware from every backend (`UTCDateTime`), so they compare as read.
+    """
+    return row.state == working and (row.updated_at < stale or owner_dead(row.params))
 
 
 def owner_dead(params: dict | None) -> bool:

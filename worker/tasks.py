@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from core.catalogue.db import Catalogue, open_catalogue
 from core.catalogue.schema import Job, Upload
-from core.claims import WAITING, WORKING, Heartbeat, aware, claim, is_orphaned
+from core.claims import WAITING, WORKING, Heartbeat, claim, is_orphaned
 from core.errors import ArchiveError
 from core.settings import Settings
 from core.states import UploadState
@@ -145,7 +145,7 @@ def sweep_uploads(catalogue: Catalogue, settings: Settings, abandon_after_s: flo
                 or (settings.uploads_dir / upload.id).exists()
             )
             uploading = upload.state == UploadState.UPLOADING
-            if uploading and aware(upload.updated_at) < cutoff:
+            if uploading and upload.updated_at < cutoff:
                 cancel_upload(settings, upload, "abandoned: nothing arrived for a long time")
                 swept.append(upload.id)
             elif not uploading and leftover:
