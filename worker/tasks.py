@@ -73,11 +73,10 @@ def build_tasks(
         return ingest_job(ctx, job_id)
 
     @huey.task(name="finish_upload")
-    def finish_upload(upload_id: str) -> str:
-        job_id = process_upload(ctx, upload_id)
+    def finish_upload(upload_id: str) -> None:
+        job_id = process_upload(ctx, upload_id)  # None: refused, or another worker has it
         if job_id is not None:
             run_ingest(job_id)
-        return "rejected" if job_id is None else "done"
 
     @huey.task(name="reindex_session")
     def reindex_session(session_slug: str) -> None:
