@@ -56,11 +56,16 @@ def _unit_seconds(text: str) -> float:
     return hours * 3600 + minutes * 60 + float(match["s"] or 0)
 
 
+def _whole_hms(ms: int) -> tuple[int, int, int]:
+    """Split ms into whole hours, minutes and seconds (negative times count as 0)."""
+    hours, rest = divmod(max(0, int(ms)) // 1000, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return hours, minutes, seconds
+
+
 def format_clock(ms: int, always_hours: bool = True) -> str:
     """Format ms as hh:mm:ss (or m:ss when always_hours is False and under an hour)."""
-    total = max(0, int(ms)) // 1000
-    hours, rest = divmod(total, 3600)
-    minutes, seconds = divmod(rest, 60)
+    hours, minutes, seconds = _whole_hms(ms)
     if hours or always_hours:
         return f"{hours:02d}:{minutes:02d}:{seconds:02d}"
     return f"{minutes}:{seconds:02d}"
@@ -68,9 +73,7 @@ def format_clock(ms: int, always_hours: bool = True) -> str:
 
 def format_short_clock(ms: int) -> str:
     """Format ms as h:mm:ss, or m:ss under an hour (the player's and lists' compact clock)."""
-    total = max(0, int(ms)) // 1000
-    hours, rest = divmod(total, 3600)
-    minutes, seconds = divmod(rest, 60)
+    hours, minutes, seconds = _whole_hms(ms)
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
@@ -90,7 +93,5 @@ def format_seconds(ms: int) -> str:
 
 def format_iso_duration(ms: int) -> str:
     """Format ms as an ISO 8601 duration in whole seconds ("PT1H2M3S"), as schema.org wants."""
-    seconds = max(0, int(ms)) // 1000
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"PT{hours}H{minutes}M{secs}S"
+    hours, minutes, seconds = _whole_hms(ms)
+    return f"PT{hours}H{minutes}M{seconds}S"
