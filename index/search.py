@@ -49,8 +49,9 @@ class Searcher:
             if generation != self._generation:
                 self.close()
                 self._index = open_current(self.index_dir)
+                # Commits fork the generation (index.store), so its segments and
+                # their tables carry over; _load_tables drops those that went.
                 self._generation = generation
-                self._segments = {}
             elif self._searcher is None or self._searcher.up_to_date():
                 return
             # A fresh reader rather than Whoosh's refresh(): the latter reuses

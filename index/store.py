@@ -7,6 +7,12 @@ Layout of `index_dir`:
 A rebuild fills a new generation and only then switches CURRENT, so a crash
 halfway leaves the previous generation serving. The generation that was
 replaced is kept until the next switch, for readers that still have it open.
+
+A served generation is never written again: an incremental commit forks the
+current one (hard links, no copying) and commits into the fork. So a folder
+named by CURRENT is complete and immutable, which is what lets the index be
+replicated to web hosts (`rsync` the generations, then CURRENT) or read over a
+read-only mount without any locking across machines (docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -62,21 +68,39 @@ def open_current(index_dir: Path) -> Index | None:
 
 def new_generation(index_dir: Path) -> tuple[Path, Index]:
     """Create an empty index in a fresh generation folder (not served yet)."""
-    index_dir = Path(index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
-    numbers = [int(m.group(1)) for p in index_dir.iterdir() if (m := _GEN_RE.match(p.name))]
-    gen = index_dir / f"gen-{max(numbers, default=0) + 1:06d}"
+    gen = _next_generation_path(Path(index_dir))
     gen.mkdir()
     return gen, whoosh_index.create_in(str(gen), build_schema())
 
 
-def open_or_create(index_dir: Path) -> Index:
-    """Open the served index, creating and serving an empty one if there is none."""
-    ix = open_current(index_dir)
-    if ix is None:
-        gen, ix = new_generation(index_dir)
-        switch_to(index_dir, gen)
-    return ix
+def _next_generation_path(index_dir: Path) -> Path:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    numbers = [int(m.group(1)) for p in index_dir.iterdir() if (m := _GEN_RE.match(p.name))]
+    return index_dir / f"gen-{max(numbers, default=0) + 1:06d}"
+
+
+def fork_generation(index_dir: Path) -> tuple[Path, Index]:
+    """Return a new unserved generation holding the current index (hard links), opened.
+
+    Whoosh never rewrites a file it wrote (segments are immutable, each commit
+    writes a new TOC), so the fork can share every file with the generation
+    being served; a commit into the fork leaves the served folder untouched.
+    """
+    index_dir = Path(index_dir)
+    current = current_generation(index_dir)
+    if current is None:
+        return new_generation(index_dir)
+    gen = _next_generation_path(index_dir)
+    gen.mkdir()
+    try:
+        for path in current.iterdir():
+            # Whoosh's own lock and half-written TOCs belong to no commit.
+            if path.is_file() and not path.name.endswith("_WRITELOCK") and ".toc." not in path.name:
+                os.link(path, gen / path.name)
+        return gen, whoosh_index.open_dir(str(gen))
+    except BaseException:
+        shutil.rmtree(gen, ignore_errors=True)
+        raise
 
 
 def switch_to(index_dir: Path, gen: Path) -> None:
@@ -88,6 +112,14 @@ def switch_to(index_dir: Path, gen: Path) -> None:
     os.replace(tmp, index_dir / POINTER)  # atomic: readers see the old or the new name
     keep = {gen.name, previous.name if previous else None}
     remove_generations(index_dir, keep)
+
+
+def remove_leftovers(index_dir: Path) -> None:
+    """Delete generations newer than the served one: a commit or rebuild that crashed."""
+    current = current_generation(index_dir)
+    served = int(_GEN_RE.match(current.name).group(1)) if current else 0
+    numbered = [(p.name, m) for p in Path(index_dir).iterdir() if (m := _GEN_RE.match(p.name))]
+    remove_generations(index_dir, {name for name, m in numbered if int(m.group(1)) <= served})
 
 
 def remove_generations(index_dir: Path, keep: set[str | None]) -> None:

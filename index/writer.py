@@ -1,7 +1,8 @@
 """Writing the index: replace one session's documents, or rebuild everything.
 
 Only one process writes at a time (`store.write_lock`); readers are never
-blocked, because Whoosh readers keep seeing the segments they opened.
+blocked. Every commit goes into a new generation (`store.fork_generation`) that
+is served only once complete, so a folder readers have open never changes.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from index.errors import RebuildError, SearchIndexError
 from index.schema import to_fields
 from index.store import (
     current_generation,
+    fork_generation,
     new_generation,
-    open_or_create,
     remove_generations,
+    remove_leftovers,
     switch_to,
     write_lock,
 )
@@ -28,8 +30,10 @@ def replace_session(
     index_dir: Path, session_slug: str, docs: Iterable[SegmentDocument], timeout_s: float = 30.0
 ) -> int:
     """Replace every document of one session by `docs`; return how many were added."""
+    index_dir = Path(index_dir)
     with write_lock(index_dir, timeout_s):
-        ix = open_or_create(index_dir)
+        remove_leftovers(index_dir)
+        gen, ix = fork_generation(index_dir)
         writer = ix.writer()
         try:
             writer.delete_by_term("session", session_slug)
@@ -42,10 +46,12 @@ def replace_session(
                     )
                 writer.add_document(**to_fields(doc))
                 added += 1
+            writer.commit()
         except BaseException:
-            writer.cancel()
+            _abandon(writer)
+            remove_leftovers(index_dir)
             raise
-        writer.commit()
+        switch_to(index_dir, gen)
         return added
 
 
