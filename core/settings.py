@@ -59,6 +59,11 @@ class Settings:
     max_page: int = setting(500, "last search result page served")
     max_query_chars: int = setting(500, "longer queries are cut, never refused")
     media_max_age_s: int = setting(365 * 24 * 3600, "cache lifetime of media files")
+    accel_redirect: str = setting(
+        "",
+        "nginx `internal` location of the media folder (e.g. `/_media/`): media answers "
+        "carry `X-Accel-Redirect` and nginx sends the bytes; empty: the portal sends them",
+    )
     upload_max_bytes: int = setting(16 * 1024**3, "largest accepted upload")
     upload_extensions: tuple[str, ...] = setting(
         DEFAULT_UPLOAD_EXTENSIONS, "accepted upload types (comma-separated)"

@@ -7,7 +7,7 @@ seconds. The recording is served here too, because drafts have no public page.
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -29,6 +29,7 @@ from core.corrections import (
 from core.errors import CatalogueError
 from portal.errors import api_error
 from portal.extensions import archive, get_db
+from portal.media import send_path
 from portal.workspace import enqueue_reindex, make_blueprint, session_or_404
 
 bp = make_blueprint("workspace_transcript", __name__)
@@ -125,7 +126,7 @@ def media(slug: str):
     path = (home / (recording.playable_path or recording.original_path)).resolve()
     if not path.is_relative_to(home) or not path.is_file():
         abort(404)
-    return send_file(path, conditional=True, max_age=0)
+    return send_path(path, conditional=True, max_age=0)
 
 
 def _store(slug: str, base_version: int, changes: Changes, as_json: bool):
