@@ -33,10 +33,15 @@ def search_command(
     as_json: bool,
 ) -> None:
     """Search what was said; each hit is timed to its first matched word."""
+    from core.catalogue.queries import published_slugs
     from index.errors import SearchIndexError
     from index.results import SearchLimits
     from index.search import SearchRequest, search
 
+    published = None
+    if not drafts:  # the catalogue says what is public, not the index's snapshot
+        with ctx.catalogue.session() as db:
+            published = published_slugs(db)
     try:
         results = search(
             ctx.settings.index_dir,
@@ -47,6 +52,7 @@ def search_command(
                 page=page,
                 sort=sort,
                 include_unpublished=drafts,
+                published=published,
                 limits=SearchLimits.from_settings(ctx.settings),
             ),
         )

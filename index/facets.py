@@ -60,6 +60,8 @@ class KeyTables:
     ordinals: dict[str, np.ndarray] = field(default_factory=dict)
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
     _words: dict[str, list[tuple[str, str, frozenset[str]]]] = field(default_factory=dict)
+    # Per field, the only values names may resolve to (None: every value).
+    _only: dict[str, frozenset[str]] | None = None
 
     @classmethod
     def combine(cls, parts: list[tuple[SegmentTable, int]], doc_count: int) -> KeyTables:
@@ -82,6 +84,14 @@ class KeyTables:
                 labels,
             )
         return tables
+
+    def restricted(self, visible: np.ndarray) -> KeyTables:
+        """Return these tables where names resolve only to values of `visible` documents."""
+        only = {}
+        for name, column in self.ordinals.items():
+            present = np.unique(column[visible])
+            only[name] = frozenset(self.values[name][i] for i in present.tolist() if i >= 0)
+        return KeyTables(self.values, self.ordinals, self.labels, _only=only)
 
     def label(self, name: str, value: str) -> str:
         """Return the human label of a key value (a speaker's name, a series' title)."""
@@ -110,6 +120,7 @@ class KeyTables:
             self._words[name] = [
                 (value, fold(value), frozenset(plain_words(value + " " + self.label(name, value))))
                 for value in self.values.get(name, [])
+                if self._only is None or value in self._only.get(name, ())
             ]
         found = []
         folded = fold(text)

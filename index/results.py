@@ -48,7 +48,11 @@ class SearchRequest:
     page_size: Any = None  # None: the limits' page_size
     group_by_session: bool = False
     with_facets: bool = False
-    include_unpublished: bool = False
+    include_unpublished: bool = False  # archivists: drafts too
+    # The slugs of the sessions viewers may see, read from the catalogue for this
+    # request (`core.catalogue.queries.published_slugs`). None: trust the index's
+    # own `hidden` snapshot, which lags an unpublishing (bare indexes only).
+    published: frozenset[str] | None = None
     limits: SearchLimits = field(default_factory=SearchLimits)
 
 

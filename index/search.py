@@ -3,7 +3,8 @@
 `Searcher` keeps a warm Whoosh searcher, the key tables (facets, labels) and
 the field lengths for a portal process, and refreshes them cheaply after the
 index changes; `search()` is the one-shot form for the CLI. Boolean queries
-of words and phrases are scored by `fastpath` (numpy BM25F).
+of words and phrases are scored by `fastpath` (numpy BM25F). What a search may
+see is one `visibility.View` per request: the catalogue's published sessions.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from index.query import ParsedQuery, filter_query, parse, prune
 from index.results import Group, Hit, SearchRequest, SearchResults
 from index.store import current_generation, open_current
 from index.suggest import suggest
+from index.visibility import View, build_view
 
 GROUP_HITS = 3  # best hits shown per session when grouping
 GROUP_WINDOW = 200  # scored hits from which groups take their best ones
 FACET_LIMIT = 20
+VIEW_CACHE = 4  # visibility states kept per index snapshot (publishing changes them rarely)
 
 
 class Searcher:
@@ -39,6 +42,7 @@ class Searcher:
         self._searcher = None
         self._segments: dict[str, tuple[SegmentTable, SegmentLengths]] = {}
         self._fast: list[Segment] = []
+        self._views: dict[tuple[frozenset[str] | None, bool], View] = {}
         self.tables = KeyTables()
         self.refresh()
 
@@ -64,7 +68,7 @@ class Searcher:
             self._load_tables()
 
     def _load_tables(self) -> None:
-        self.tables, self._fast = KeyTables(), []
+        self.tables, self._fast, self._views = KeyTables(), [], {}
         if self._searcher is None:
             return
         parts, live = [], {}
@@ -92,7 +96,19 @@ class Searcher:
             self.refresh()
             if self._searcher is None:
                 return SearchResults(total=0, page_size=_page_size(request))
-            return _search(self._searcher, self.tables, self._fast, request)
+            return _search(self._searcher, self._view(request), self._fast, request)
+
+    def _view(self, request: SearchRequest) -> View:
+        # Keyed by the published set itself: equal sets from successive catalogue
+        # reads share one mask, and any publish or unpublish makes a new one.
+        published = None if request.published is None else frozenset(request.published)
+        key = (published, request.include_unpublished)
+        view = self._views.get(key)
+        if view is None:
+            if len(self._views) >= VIEW_CACHE:
+                self._views.clear()
+            view = self._views[key] = build_view(self.tables, *key)
+        return view
 
     def doc_count(self) -> int:
         """Return how many segments the index serves."""
@@ -132,9 +148,8 @@ def _page_size(request: SearchRequest) -> int:
     return _int_in(request.page_size, limits.page_size, 1, limits.max_page_size)
 
 
-def _search(
-    searcher, tables: KeyTables, fast: list[Segment], request: SearchRequest
-) -> SearchResults:
+def _search(searcher, view: View, fast: list[Segment], request: SearchRequest) -> SearchResults:
+    tables = view.tables
     page_size = _page_size(request)
     page = _int_in(request.page, 1, 1, request.limits.max_page)
     parsed = (
@@ -158,9 +173,9 @@ def _search(
     if query is NullQuery:
         out = SearchResults(total=0, notice=parsed.notice, page_size=page_size)
         if parsed.query is not NullQuery:
-            out.suggestion = suggest(searcher, parsed.query, request.q)
+            out.suggestion = suggest(searcher, parsed.query, request.q, view)
         return out
-    mask = None if request.include_unpublished else _hidden(tables)
+    mask = view.hidden_docs
 
     window = page * page_size
     if request.group_by_session:
@@ -168,8 +183,8 @@ def _search(
     matched = evaluate(searcher, query, fast)
     if matched is not None:
         docs, scores_all = matched
-        if mask is not None and len(docs):
-            visible = tables.ordinals["hidden"][docs] < 0
+        if view.visible is not None and len(docs):
+            visible = view.visible[docs]
             docs, scores_all = docs[visible], scores_all[visible]
         total = len(docs)
         top = _top(docs, scores_all, window)
@@ -178,7 +193,7 @@ def _search(
     else:  # phrases and other clauses only Whoosh's matchers evaluate
         docs = None
         if request.with_facets or request.group_by_session or request.sort == "date":
-            docs = _docset(searcher, query, tables, mask)
+            docs = _docset(searcher, query, view)
         results = searcher.search(query, limit=window, mask=mask)
         ranked = [hit.docnum for hit in results]
         scores = {hit.docnum: hit.score for hit in results}
@@ -189,7 +204,7 @@ def _search(
 
     out = SearchResults(total=total, notice=parsed.notice, page_size=page_size)
     if total == 0:
-        out.suggestion = suggest(searcher, parsed.query, request.q) if request.q else None
+        out.suggestion = suggest(searcher, parsed.query, request.q, view) if request.q else None
         return out
     spec = match_spec(query)
     if request.group_by_session:
@@ -211,10 +226,6 @@ def _iso(value) -> str | None:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-def _hidden(tables: KeyTables) -> Query | None:
-    return Term("hidden", "1") if tables.values.get("hidden") else None
-
-
 def _top(docs: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
     """Return the indices of the k best scores, ties broken by lower docnum (as Whoosh)."""
     if len(scores) > k:
@@ -227,7 +238,7 @@ def _top(docs: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
     return chosen[np.lexsort((docs[chosen], -scores[chosen]))]
 
 
-def _count(searcher, query: Query, results, mask: Query | None) -> int:
+def _count(searcher, query: Query, results, mask: set[int] | None) -> int:
     """Return the exact number of matches without recounting them when it can be read."""
     if results.has_exact_length():
         return len(results)
@@ -239,12 +250,9 @@ def _count(searcher, query: Query, results, mask: Query | None) -> int:
     return len(results)  # counts by walking the matches again
 
 
-def _docset(searcher, query: Query, tables: KeyTables, mask: Query | None) -> np.ndarray:
-    """Return every matching docnum (sorted), for counting, grouping and date order."""
-    docs = np.fromiter(searcher.docs_for_query(query), dtype=np.int64)
-    if mask is not None and len(docs):
-        docs = docs[tables.ordinals["hidden"][docs] < 0]
-    return docs
+def _docset(searcher, query: Query, view: View) -> np.ndarray:
+    """Return every visible matching docnum (sorted), for counting, grouping and date order."""
+    return view.keep(np.fromiter(searcher.docs_for_query(query), dtype=np.int64))
 
 
 def _fill_groups(out, searcher, tables, docs, ranked, scores, spec, page) -> None:

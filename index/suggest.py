@@ -1,7 +1,9 @@
-""" "Did you mean": when nothing matches, correct the words the index does not know.
+""" "Did you mean": when nothing matches, correct the words the visible sessions do not know.
 
 Index terms are stems ("seanc"), which are not words to show a user, so a
 corrected term is turned back into a word by finding it in a matching segment.
+Only visible segments count, for the words and for the corrected query: a word
+said only in a draft is never proposed, nor one that finds only drafts.
 """
 
 from __future__ import annotations
@@ -12,24 +14,25 @@ from whoosh.query import Query, Term
 
 from index.analysis import terms, token_spans
 from index.schema import TEXT_FIELDS
+from index.visibility import View
 
 _WORD_RE = re.compile(r"\w+")
 
 
-def suggest(searcher, query: Query, text: str) -> str | None:
-    """Return a corrected query string that finds something, or None."""
+def suggest(searcher, query: Query, text: str, view: View) -> str | None:
+    """Return a corrected query string that finds something visible, or None."""
     reader = searcher.reader()
     fixes: dict[tuple[str, str], str] = {}
     for leaf in query.leaves():
         if isinstance(leaf, Term) and leaf.fieldname in TEXT_FIELDS:
-            if reader.doc_frequency(leaf.fieldname, leaf.text) == 0:
-                better = _closest(reader, leaf.fieldname, leaf.text)
+            if view.frequency(reader, leaf.fieldname, leaf.text) == 0:
+                better = _closest(reader, leaf.fieldname, leaf.text, view)
                 if better:
                     fixes[(leaf.fieldname, leaf.text)] = better
     if not fixes:
         return None
     corrected = _replace(query, fixes)
-    top = searcher.search(corrected, limit=5)
+    top = searcher.search(corrected, limit=5, mask=view.hidden_docs)
     if top.is_empty():
         return None
     surface = _surface_words(top, fixes)
@@ -47,7 +50,7 @@ def suggest(searcher, query: Query, text: str) -> str | None:
     return fixed if fixed != text else None
 
 
-def _closest(reader, field: str, term: str) -> str | None:
+def _closest(reader, field: str, term: str, view: View) -> str | None:
     for maxdist in (1, 2):
         found = {
             candidate
@@ -55,8 +58,10 @@ def _closest(reader, field: str, term: str) -> str | None:
             if field in leaf.indexed_field_names()
             for candidate in leaf.terms_within(field, term, maxdist, prefix=1)
         }
-        if found:
-            return max(sorted(found), key=lambda c: reader.doc_frequency(field, c))
+        counts = {c: view.frequency(reader, field, c) for c in sorted(found)}
+        counts = {c: n for c, n in counts.items() if n}
+        if counts:
+            return max(counts, key=counts.__getitem__)
     return None
 
 

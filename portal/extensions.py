@@ -15,7 +15,7 @@ from flask import Flask, current_app, g
 from flask_babel import Babel
 from sqlalchemy.orm import Session as OrmSession
 
-from core.catalogue import Catalogue, open_catalogue
+from core.catalogue import Catalogue, open_catalogue, queries
 from core.settings import Settings
 from index.errors import SearchIndexError
 from index.results import SearchLimits
@@ -44,10 +44,17 @@ class Archive:
         return SearchLimits.from_settings(self.settings)
 
     def search(self, form: SearchForm, **options: Any) -> SearchResults:
-        """Run a search form against the warm searcher (see services.search.run_search)."""
+        """Run a search form against the warm searcher, over the sessions published right now.
+
+        The catalogue is asked on every search (one short query), so unpublishing
+        hides a session from search before its response returns, on every web node.
+        """
         from portal.services.search import run_search
 
-        return run_search(self.searcher, self.settings.index_dir, form, self.limits, **options)
+        published = queries.published_slugs(get_db())
+        return run_search(
+            self.searcher, self.settings.index_dir, form, self.limits, published, **options
+        )
 
 
 def init_app(

@@ -1,14 +1,15 @@
 """Read-side queries of the catalogue shared by the CLI, the index and the portal.
 
 Viewers only ever see published sessions; callers that serve archivists pass
-include_drafts=True explicitly.
+include_drafts=True explicitly. `is_public` is the one rule of what viewers may
+see, and `published_slugs` is how the search index learns it at request time.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 
@@ -25,6 +26,20 @@ from core.catalogue.schema import (
 from core.contracts import ExportSegment, ExportTranscript, ProgrammeSlot, Word
 
 
+def is_public() -> ColumnElement[bool]:
+    """Return the condition a session meets when viewers may see it (and all it contains)."""
+    return Session.published.is_(True)
+
+
+def published_slugs(db: OrmSession) -> frozenset[str]:
+    """Return the slugs of the sessions viewers may see, as the catalogue says right now.
+
+    The search index reads this on each public search rather than trusting what
+    its documents recorded when they were written, which lags an unpublishing.
+    """
+    return frozenset(db.scalars(select(Session.slug).where(is_public())))
+
+
 def get_session(db: OrmSession, slug: str, include_drafts: bool = False) -> Session | None:
     """Return the session with that slug, or None (drafts hidden unless asked for)."""
     query = (
@@ -39,7 +54,7 @@ def get_session(db: OrmSession, slug: str, include_drafts: bool = False) -> Sess
         )
     )
     if not include_drafts:
-        query = query.where(Session.published.is_(True))
+        query = query.where(is_public())
     return db.scalar(query)
 
 
@@ -49,7 +64,7 @@ def list_sessions(
     """Return sessions newest first (undated last), optionally of one series."""
     query = select(Session).options(selectinload(Session.series))
     if not include_drafts:
-        query = query.where(Session.published.is_(True))
+        query = query.where(is_public())
     if series_slug:
         query = query.join(Series).where(Series.slug == series_slug)
     sessions = list(db.scalars(query))

@@ -57,13 +57,19 @@ def run_search(
     index_dir,
     form: SearchForm,
     limits: SearchLimits,
+    published: frozenset[str],
     page_size: int | None = None,
     group_by_session: bool = True,
     with_facets: bool = False,
 ) -> Any:
-    """Run the search; raise SearchUnavailable when there is no index to search."""
+    """Run the search over the `published` sessions; raise SearchUnavailable without an index.
+
+    `published` is the catalogue's answer for this request (`queries.published_slugs`):
+    hits, counts, facets, names and suggestions come from those sessions only.
+    """
     request = SearchRequest(
         q=form.q,
+        published=frozenset(published),
         sort=form.sort,
         page=form.page,
         page_size=page_size,

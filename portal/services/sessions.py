@@ -164,20 +164,26 @@ def programme(session: Session, duration_ms: int | None) -> list[ProgrammeEntry]
 
 
 def series_view(db: OrmSession, slug: str) -> SeriesView | None:
-    """Return a series and its published sessions oldest first, or None."""
+    """Return a series and its published sessions oldest first, or None.
+
+    A series with no published session is None, as an unknown slug is: its
+    title and description would otherwise show what only drafts contain.
+    """
     series = queries.get_series(db, slug)
     if series is None:
         return None
     sessions = sorted(
         queries.list_sessions(db, series_slug=slug), key=lambda s: (s.date is None, s.date, s.id)
     )
+    if not sessions:
+        return None
     return _series(series, tuple(summarize(s) for s in sessions))
 
 
 def all_series(db: OrmSession) -> list[SeriesView]:
     """Return every series that has at least one published session."""
     views = (series_view(db, s.slug) for s in queries.list_series(db))
-    return [v for v in views if v and v.sessions]
+    return [v for v in views if v]
 
 
 def _series(series: Series, sessions: tuple[SessionSummary, ...]) -> SeriesView:

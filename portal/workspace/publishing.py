@@ -31,7 +31,10 @@ def _set_published(slug: str, published: bool):
         flash(_("Published without a transcript: viewers will only see the programme."), "warning")
     session.published = published
     db.commit()
-    enqueue_reindex(slug)  # each indexed segment records whether its session is public
+    # Search already follows: public searches read the published flag from the
+    # catalogue. The reindex indexes a session published before it ever was, and
+    # refreshes the `hidden` snapshot that bare-index tools read.
+    enqueue_reindex(slug)
     flash(
         _("“%(title)s” is now public.", title=session.title)
         if published
