@@ -9,8 +9,14 @@ import click
 
 from cli.context import Context, fail, pass_archive
 from core.timecodes import format_clock
+from portal.services.params import text_param
 from portal.shapes import search_json
 from portal.wording import notice_text
+
+# The portal's sentence (templates/search/page.html), with the limit the CLI can state.
+LONG_QUERY_NOTICE = (
+    "Your query was very long; only its beginning (the first {limit} characters) was searched."
+)
 
 
 @click.command("search")
@@ -32,11 +38,23 @@ def search_command(
     drafts: bool,
     as_json: bool,
 ) -> None:
-    """Search what was said; each hit is timed to its first matched word."""
+    """Search what was said; each hit is timed to its first matched word.
+
+    A query starting with "-" (a word to exclude) goes after "--", which
+    ends the options:
+
+    \b
+        archive search -- "-pollution capteurs"
+    """
     from index.errors import SearchIndexError
     from index.results import SearchLimits
     from index.search import SearchRequest, search
 
+    limits = SearchLimits.from_settings(ctx.settings)
+    # Cut as the portal cuts (same setting, same function): past it, parsing costs seconds.
+    query, truncated = text_param(query, limits.max_query_chars)
+    if truncated:
+        click.echo(LONG_QUERY_NOTICE.format(limit=limits.max_query_chars), err=True)
     try:
         results = search(
             ctx.settings.index_dir,
@@ -47,7 +65,7 @@ def search_command(
                 page=page,
                 sort=sort,
                 include_unpublished=drafts,
-                limits=SearchLimits.from_settings(ctx.settings),
+                limits=limits,
             ),
         )
     except SearchIndexError as exc:
