@@ -363,6 +363,12 @@ def test_wrong_arguments_get_a_message_not_a_traceback(
     assert not any((home / "media").iterdir())
 
 
+def test_export_version_too_large_for_the_catalogue_is_a_usage_error(ingested: Path) -> None:
+    for version in (str(2**63), str(10**30)):
+        refused = run(ingested, "export", SESSION4, "--version", version, ok=False)
+        assert_refused(refused, "--version", code=2)
+
+
 def test_console_script_runs_outside_the_test_process(tmp_path: Path) -> None:
     archive = Path(sys.executable).with_name("archive")
     if not archive.exists():
