@@ -9,6 +9,7 @@ import click
 
 from cli.context import Context, fail, pass_archive
 from core.errors import ArchiveError
+from portal.services.bounds import MAX_ID
 
 
 @click.command("import")
@@ -76,7 +77,7 @@ def sessions_command(ctx: Context, as_json: bool) -> None:
 @click.option(
     "--version",
     "version",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_ID),  # larger: no SQL integer holds it
     help="Transcript version (default: the current one).",
 )
 @pass_archive

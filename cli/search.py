@@ -9,8 +9,14 @@ import click
 
 from cli.context import Context, fail, pass_archive
 from core.timecodes import format_clock
+from portal.services.params import text_param
 from portal.shapes import search_json
 from portal.wording import notice_text
+
+# The portal's sentence (templates/search/page.html), with the limit the CLI can state.
+LONG_QUERY_NOTICE = (
+    "Your query was very long; only its beginning (the first {limit} characters) was searched."
+)
 
 
 @click.command("search")
@@ -32,7 +38,14 @@ def search_command(
     drafts: bool,
     as_json: bool,
 ) -> None:
-    """Search what was said; each hit is timed to its first matched word."""
+    """Search what was said; each hit is timed to its first matched word.
+
+    A query starting with "-" (a word to exclude) goes after "--", which
+    ends the options:
+
+    \b
+        archive search -- "-pollution capteurs"
+    """
     from core.catalogue.queries import published_slugs
     from index.errors import SearchIndexError
     from index.results import SearchLimits
@@ -42,6 +55,11 @@ def search_command(
     if not drafts:  # the catalogue says what is public, not the index's snapshot
         with ctx.catalogue.session() as db:
             published = published_slugs(db)
+    limits = SearchLimits.from_settings(ctx.settings)
+    # Cut as the portal cuts (same setting, same function): past it, parsing costs seconds.
+    query, truncated = text_param(query, limits.max_query_chars)
+    if truncated:
+        click.echo(LONG_QUERY_NOTICE.format(limit=limits.max_query_chars), err=True)
     try:
         results = search(
             ctx.settings.index_dir,
@@ -53,7 +71,7 @@ def search_command(
                 sort=sort,
                 include_unpublished=drafts,
                 published=published,
-                limits=SearchLimits.from_settings(ctx.settings),
+                limits=limits,
             ),
         )
     except SearchIndexError as exc:

@@ -13,8 +13,9 @@ from portal import shapes
 from portal.errors import api_error
 from portal.extensions import archive, get_db
 from portal.services import sessions as session_service
+from portal.services.bounds import ID, TIME_MS
 from portal.services.citation import cite as make_citation
-from portal.services.params import int_param
+from portal.services.params import int_param, version_param
 from portal.services.people import speaker_view
 from portal.services.search import SearchUnavailable, read_form
 from portal.services.transcript import load_transcript
@@ -40,7 +41,9 @@ def session(slug: str):
     if found is None:
         return api_error(404, f"no published session '{slug}'")
     detail = session_service.session_detail(db, found)
-    version = int_param(request.args.get("v"), minimum=1)
+    version, named = version_param(request.args.get("v"))
+    if named and version is None:
+        return api_error(404, f"session '{slug}' has no transcript version {request.args['v']}")
     transcript = load_transcript(
         db, found, {p.slug: p for p in detail.people}, detail.programme, version=version
     )
@@ -92,7 +95,7 @@ def search():
     return jsonify(body)
 
 
-@bp.get("/cite/<slug>/<int:version>/<int:start_ms>-<int:end_ms>")
+@bp.get(f"/cite/<slug>/<{ID}:version>/<{TIME_MS}:start_ms>-<{TIME_MS}:end_ms>")
 def cite(slug: str, version: int, start_ms: int, end_ms: int):
     """Return the citation of a passage of one transcript version."""
     if end_ms <= start_ms:

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, render_template, request
 
 from portal.extensions import get_db
 from portal.i18n import use_content_language
+from portal.services.bounds import ID, TIME_MS
 from portal.services.citation import cite, csl_text
 from portal.services.sessions import find_session
 from portal.wording import citation_text
@@ -15,7 +16,7 @@ bp = Blueprint("cite", __name__)
 MAX_CLIP_MS = 4 * 3600 * 1000
 
 
-@bp.get("/cite/<slug>/<int:version>/<int:start_ms>-<int:end_ms>")
+@bp.get(f"/cite/<slug>/<{ID}:version>/<{TIME_MS}:start_ms>-<{TIME_MS}:end_ms>")
 def show(slug: str, version: int, start_ms: int, end_ms: int):
     """Show a quoted passage, its links and its citation formats."""
     if end_ms <= start_ms or end_ms - start_ms > MAX_CLIP_MS:

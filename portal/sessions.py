@@ -18,7 +18,7 @@ from portal.media import resolve_inside, send_media
 from portal.services import seo
 from portal.services import sessions as session_service
 from portal.services.citation import pinned_passage
-from portal.services.params import int_param, time_param
+from portal.services.params import time_param, version_param
 from portal.services.search import SearchForm, SearchUnavailable, highlights_of
 from portal.services.transcript import load_transcript
 
@@ -52,6 +52,9 @@ def show(slug: str):
     detail = session_service.session_detail(db, session)
     use_content_language(detail.summary.language)
     start_ms = time_param(request.args.get("t"))
+    duration_ms = detail.summary.duration_ms
+    if start_ms is not None and duration_ms is not None and start_ms > duration_ms:
+        start_ms = None  # past the end of the recording: said so, played from the start
     end_ms = time_param(request.args.get("end"))
     if start_ms is not None and end_ms is not None and end_ms <= start_ms:
         end_ms = None
@@ -59,7 +62,7 @@ def show(slug: str):
     hits, search_problem = _session_hits(slug, query) if query else ([], False)
     people = {p.slug: p for p in detail.people}
     transcript = load_transcript(db, session, people, detail.programme)
-    version = int_param(request.args.get("v"), minimum=1)
+    version, _ = version_param(request.args.get("v"))  # a hint: a bad one pins nothing
     pinned = None
     if version and transcript and start_ms is not None and version != transcript.version:
         pinned = pinned_passage(db, session, version, start_ms, end_ms)
@@ -120,10 +123,12 @@ def transcript_file(slug: str, fmt: str):
         abort(404)
     db = get_db()
     session = _visible_session_or_404(db, slug)
-    version = int_param(request.args.get("v"), minimum=1)
+    version, named = version_param(request.args.get("v"))
     transcript = (
         queries.transcript_version(db, session, version)
         if version
+        else None
+        if named  # a number that is no version: not the latest one instead
         else queries.current_transcript(db, session)
     )
     if transcript is None:

@@ -227,6 +227,29 @@ def test_search_notices_are_sentences_not_codes(ingested: Path) -> None:
     assert "unclosed_quote" not in result.output
 
 
+def test_long_query_is_cut_as_the_portal_cuts_it_with_a_notice(ingested: Path) -> None:
+    # Whole words up to the limit are searched, as on the portal; the rest is said to be left out.
+    result = run(ingested, "search", "capteurs " + "pollution " * 1000 + "absent", "--json")
+    assert json.loads(result.stdout)["total"] == 1
+    assert "only its beginning (the first 500 characters) was searched" in result.stderr
+
+
+def test_query_length_limit_is_the_portal_setting(
+    ingested: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ARCHIVE_MAX_QUERY_CHARS", "20")
+    result = run(ingested, "search", "pollution capteurs zzzzzzzzzz", "--json")
+    assert json.loads(result.stdout)["total"] == 1  # "zzzzzzzzzz" is past the 20th character
+    assert "the first 20 characters" in result.stderr
+
+
+def test_query_starting_with_a_dash_follows_double_dash(ingested: Path) -> None:
+    assert_refused(run(ingested, "search", "-pollution", ok=False), "No such option", code=2)
+    found = json.loads(run(ingested, "search", "--json", "--", "-pollution bienvenue").stdout)
+    assert [h["text"] for h in found["hits"]] == ["Bonjour et bienvenue à cette séance."]
+    assert 'archive search -- "-pollution capteurs"' in run(ingested, "search", "--help").stdout
+
+
 def test_reindex_rebuilds_a_lost_index(ingested: Path) -> None:
     import shutil
 
@@ -338,6 +361,12 @@ def test_wrong_arguments_get_a_message_not_a_traceback(
     rows = json.loads(run(home, "sessions", "--json").stdout)
     assert len(rows) == 4 and not any(r["segments"] for r in rows)
     assert not any((home / "media").iterdir())
+
+
+def test_export_version_too_large_for_the_catalogue_is_a_usage_error(ingested: Path) -> None:
+    for version in (str(2**63), str(10**30)):
+        refused = run(ingested, "export", SESSION4, "--version", version, ok=False)
+        assert_refused(refused, "--version", code=2)
 
 
 def test_console_script_runs_outside_the_test_process(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from core.catalogue.schema import Person, Segment, Session, Transcript
 from core.text import ascii_key
 from core.timecodes import format_short_clock
 from portal.links import absolute, cite_path, session_path
+from portal.services.bounds import MAX_ID, MAX_TIME_MS
 from portal.services.sessions import PersonRef, people_of, person_ref
 
 MAX_QUOTE_CHARS = 1500  # a citation quotes a passage, not a whole talk
@@ -59,8 +60,10 @@ def cite(
 
     site_url is the site's root ("https://host/"), which the permalinks start with.
     """
+    if not (1 <= version <= MAX_ID and 0 <= start_ms <= end_ms <= MAX_TIME_MS):
+        return None  # no such version or instant: never a number SQL cannot hold
     session = queries.get_session(db, slug)
-    if session is None or end_ms < start_ms:
+    if session is None:
         return None
     transcript = queries.transcript_version(db, session, version)
     latest = queries.current_transcript(db, session)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.timecodes import parse_timecode
+from portal.services.bounds import MAX_ID, clamp_int, is_whole_number, parse_int
 
 
 def time_param(raw: str | None) -> int | None:
@@ -21,18 +22,27 @@ def int_param(
     minimum: int | None = None,
     maximum: int | None = None,
 ) -> int | None:
-    """Return raw as an int clamped to [minimum, maximum], or default when it is not one."""
-    try:
-        value = int(str(raw).strip()[:12]) if raw is not None else default
-    except ValueError:
-        return default
+    """Return raw as an int clamped to [minimum, maximum], or default when it is not one.
+
+    Without bounds a number still stays within the catalogue's 64-bit integers.
+    """
+    low = -MAX_ID if minimum is None else minimum
+    high = MAX_ID if maximum is None else maximum
+    value = default if raw is None else clamp_int(raw, low, high)
     if value is None:
-        return None
-    if minimum is not None:
-        value = max(minimum, value)
-    if maximum is not None:
-        value = min(maximum, value)
-    return value
+        return default
+    return max(low, min(high, value))
+
+
+def version_param(raw: str | None) -> tuple[int | None, bool]:
+    """Return the transcript version `v=` names, and whether it was a number at all.
+
+    A number is read whole, never clamped: v=-1 or v=10**30 names no version
+    (None, True), which the caller answers 404; v=abc is ignored (None, False).
+    """
+    if not is_whole_number(raw):
+        return None, False
+    return parse_int(raw, 1), True
 
 
 def text_param(raw: str | None, max_chars: int) -> tuple[str, bool]:

@@ -20,6 +20,7 @@ from core.manifest import is_language_code
 from core.states import JobState, advance
 from ingest.registry import STEPS
 from portal.extensions import archive, get_db
+from portal.services.bounds import ID
 from portal.workspace import make_blueprint, session_or_404
 
 bp = make_blueprint("workspace_jobs", __name__)
@@ -103,7 +104,7 @@ def feed():
     return jsonify({"jobs": _jobs()})
 
 
-@bp.route("/jobs/<int:job_id>/retry", methods=["POST"])
+@bp.route(f"/jobs/<{ID}:job_id>/retry", methods=["POST"])
 def retry(job_id: int):
     """Queue a failed job again; it resumes after its last finished step."""
     db = get_db()

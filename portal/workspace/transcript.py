@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.catalogue.queries import (
     current_transcript,
@@ -19,7 +19,7 @@ from core.catalogue.queries import (
     transcript_segments,
     transcript_version,
 )
-from core.catalogue.schema import Person, Transcript
+from core.catalogue.schema import Person, Segment, Transcript
 from core.corrections import (
     Changes,
     VersionConflict,
@@ -30,6 +30,7 @@ from core.errors import CatalogueError
 from portal.errors import api_error
 from portal.extensions import archive, get_db
 from portal.media import send_path
+from portal.services.bounds import ID, parse_int
 from portal.workspace import enqueue_reindex, make_blueprint, session_or_404
 
 bp = make_blueprint("workspace_transcript", __name__)
@@ -42,8 +43,9 @@ def editor(slug: str):
     session = session_or_404(slug)
     current = current_transcript(db, session)
     shown = current
-    if request.args.get("version", "").isdigit():
-        shown = transcript_version(db, session, int(request.args["version"])) or abort(404)
+    if request.args.get("version"):  # only the session's own versions: any other is a 404
+        version = parse_int(request.args["version"], 1, current.version if current else 0)
+        shown = (transcript_version(db, session, version) if version else None) or abort(404)
     segments = transcript_segments(db, shown) if shown else []
     in_session = [p.person for p in session_people(session)]
     others = [p for p in db.scalars(select(Person).order_by(Person.name)) if p not in in_session]
@@ -69,14 +71,15 @@ def save(slug: str):
         return api_error(400, _("Send the changes as JSON."))
     try:
         changes = Changes(
-            texts={int(k): str(v) for k, v in (data.get("texts") or {}).items()},
+            texts={_number(k, 0): str(v) for k, v in (data.get("texts") or {}).items()},
             speakers={
-                int(k): (str(v) if v else None) for k, v in (data.get("speakers") or {}).items()
+                _number(k, 0): (str(v) if v else None)
+                for k, v in (data.get("speakers") or {}).items()
             },
-            verified={int(p) for p in data.get("verified") or []},
+            verified={_number(p, 0) for p in data.get("verified") or []},
         )
-        base_version = int(data.get("base_version"))
-    except (TypeError, ValueError):
+        base_version = _number(data.get("base_version"), 1)
+    except (AttributeError, TypeError, ValueError):
         return api_error(400, _("The changes are malformed; reload the page."))
     return _store(slug, base_version, changes, as_json=True)
 
@@ -84,21 +87,28 @@ def save(slug: str):
 @bp.route("/sessions/<slug>/speakers", methods=["POST"])
 def speakers(slug: str):
     """Give segments first..last (numbers as shown, inclusive) to one speaker."""
-    form = request.form
-    try:
-        first, last = int(form["first"]) - 1, int(form["last"]) - 1
-        base_version = int(form["base_version"])
-    except (KeyError, ValueError):
-        flash(_("Give the first and last segment numbers."), "error")
+    db, form = get_db(), request.form
+    current = current_transcript(db, session_or_404(slug))
+    count = segment_count(db, current) if current else 0
+    # Checked against the transcript before any range is built: a typed 10**20 is refused.
+    first, last = parse_int(form.get("first"), 1, count), parse_int(form.get("last"), 1, count)
+    base_version = parse_int(form.get("base_version"), 1)
+    if first is None or last is None or base_version is None:
+        flash(
+            _("Give the first and last segment numbers, from 1 to %(count)d.", count=count)
+            if count
+            else _("Give the first and last segment numbers."),
+            "error",
+        )
         return redirect(url_for(".editor", slug=slug))
     if last < first:
         first, last = last, first
     speaker = form.get("speaker") or None
-    changes = Changes(speakers={p: speaker for p in range(first, last + 1)})
+    changes = Changes(speakers={p: speaker for p in range(first - 1, last)})
     return _store(slug, base_version, changes, as_json=False)
 
 
-@bp.route("/sessions/<slug>/versions/<int:version>/restore", methods=["POST"])
+@bp.route(f"/sessions/<slug>/versions/<{ID}:version>/restore", methods=["POST"])
 def restore(slug: str, version: int):
     """Make an older version current again, as a new version."""
     db = get_db()
@@ -127,6 +137,19 @@ def media(slug: str):
     if not path.is_relative_to(home) or not path.is_file():
         abort(404)
     return send_path(path, conditional=True, max_age=0)
+
+
+def _number(raw: object, minimum: int) -> int:
+    """Return a position (from 0) or version (from 1) sent as JSON; raise ValueError if none."""
+    value = parse_int(raw, minimum)
+    if value is None:
+        raise ValueError(f"not a number from {minimum}: {raw!r}")
+    return value
+
+
+def segment_count(db, transcript: Transcript) -> int:
+    """Return how many segments a version has (numbered 1..count in the editor)."""
+    return db.scalar(select(func.count()).where(Segment.transcript_id == transcript.id)) or 0
 
 
 def _store(slug: str, base_version: int, changes: Changes, as_json: bool):

@@ -11,6 +11,7 @@ from core.catalogue.schema import User
 from core.errors import CatalogueError
 from portal.auth import require_admin
 from portal.extensions import get_db
+from portal.services.bounds import ID
 from portal.workspace import make_blueprint
 
 bp = make_blueprint("workspace_users", __name__)
@@ -43,7 +44,7 @@ def add():
     return redirect(url_for(".index"))
 
 
-@bp.route("/users/<int:user_id>", methods=["POST"])
+@bp.route(f"/users/<{ID}:user_id>", methods=["POST"])
 def update(user_id: int):
     """Change an account's role, access or password."""
     db = get_db()
