@@ -3,14 +3,21 @@
 ffmpeg command lines are built with ffmpeg-python and run with the resolved
 binary. Every output is written to a temporary file beside its destination and
 renamed into place, so a crash or an ffmpeg failure never leaves half a file.
+On Linux ffmpeg is told to die with the thread that started it, so a worker
+killed with kill -9 leaves no ffmpeg running on; the temporary file it leaves
+names the dead worker and is swept by the next run (`ingest.storage`).
 """
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import hashlib
 import os
 import shutil
-import tempfile
+import signal
+import subprocess
+import sys
 import wave
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +28,7 @@ from core.contracts import ProbeResult
 from core.playback import is_browser_playable
 from ingest.errors import MediaError
 from ingest.media_probe import probe
+from ingest.storage import create_partial
 
 __all__ = [
     "audio_window",
@@ -181,15 +189,13 @@ def _write(
 ) -> None:
     """Run ffmpeg into a temporary file beside dest, then rename it into place."""
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
     # Same folder as dest so os.replace is an atomic rename, never a cross-device copy.
-    fd, tmp_name = tempfile.mkstemp(prefix=".partial-", suffix=dest.suffix, dir=dest.parent)
+    fd, tmp = create_partial(dest.parent, dest.suffix)
     os.close(fd)
-    tmp = Path(tmp_name)
     try:
         command = build(str(tmp.absolute()))
         command = command.global_args("-nostdin", "-hide_banner", "-loglevel", "error")
-        command.run(cmd=ffmpeg, capture_stdout=True, capture_stderr=True, overwrite_output=True)
+        _run_ffmpeg(command.compile(cmd=ffmpeg, overwrite_output=True))
         if tmp.stat().st_size == 0:
             raise MediaError("ffmpeg wrote nothing")
         if check is not None:
@@ -204,3 +210,54 @@ def _write(
         raise MediaError(f"could not {action}: cannot run {ffmpeg} ({exc})") from exc
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _run_ffmpeg(args: list[str]) -> None:
+    """Run an ffmpeg command line that dies with its caller; raise ffmpeg's Error on failure."""
+    with subprocess.Popen(
+        args,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=_die_with_parent(),  # only a prctl call: safe with threads
+    ) as process:
+        try:
+            _, stderr = process.communicate()
+        except BaseException:  # interrupted (KeyboardInterrupt, SIGTERM): take ffmpeg along
+            process.kill()
+            raise
+    if process.returncode != 0:
+        raise ffmpeg_lib.Error(args[0], b"", stderr)
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+@functools.cache
+def _prctl() -> Callable[..., int] | None:
+    """Return libc's prctl, resolved in the parent: the forked child only calls it."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """Return a preexec_fn making the child get SIGKILL when its parent dies, where possible.
+
+    Elsewhere (macOS, no prctl) a killed worker's ffmpeg finishes on its own; its
+    output is a named temporary file that the next run deletes.
+    """
+    prctl = _prctl()
+    if prctl is None:
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return preexec

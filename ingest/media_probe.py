@@ -7,6 +7,9 @@ is not playable audio or video, so that no later step wastes time on it.
 from __future__ import annotations
 
 import codecs
+import errno
+import os
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,8 +28,7 @@ def probe(path: Path) -> ProbeResult:
     """Describe a recording, refusing anything that is not playable audio or video."""
     path = Path(path)
     name = path.name
-    if not path.is_file():
-        raise MediaError(f"{name}: file not found at {path}; check the path or upload it again")
+    _require_regular_file(path)
     if path.stat().st_size == 0:
         raise MediaError(
             f"{name} is empty (0 bytes): the upload or copy did not complete; provide it again"
@@ -38,6 +40,12 @@ def probe(path: Path) -> ProbeResult:
         if _looks_like_image(fmt, streams):
             codec = streams[0].codec if streams else fmt
             raise MediaError(f"{name} is a still image ({codec}), not an audio or video recording")
+        if any(s.kind == "video" and not s.width for s in streams):
+            # FFmpeg refuses to open the decoder of a picture size it cannot hold (60000×60000).
+            raise MediaError(
+                f"{name} declares a picture size that cannot be decoded: the file is damaged "
+                "or was not made by a camera; export the recording again"
+            )
         if not any(s.kind == "audio" for s in streams):
             if any(s.kind == "video" for s in streams):
                 raise MediaError(f"{name} has no audio track: nothing to transcribe")
@@ -48,6 +56,41 @@ def probe(path: Path) -> ProbeResult:
     if duration_ms <= 0:
         raise MediaError(f"{name} lasts 0 seconds: there is nothing to play or transcribe")
     return ProbeResult(path=path, duration_ms=duration_ms, container=fmt, streams=streams)
+
+
+_NOT_REGULAR = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def _require_regular_file(path: Path) -> None:
+    """Refuse a missing path, a symlink loop or anything but a regular file, saying which."""
+    name = path.name or str(path)
+    try:
+        mode = os.stat(path).st_mode  # follows links: a link to a recording is fine
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise MediaError(
+                f"{name} is a link to {os.readlink(path)}, which does not exist"
+            ) from None
+        raise MediaError(
+            f"{name}: file not found at {path}; check the path or upload it again"
+        ) from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise MediaError(
+                f"{name} is a symbolic link that loops back on itself; give the recording itself"
+            ) from None
+        raise MediaError(f"{name} cannot be read: {exc.strerror}") from None
+    for test, kind in _NOT_REGULAR:
+        if test(mode):
+            raise MediaError(
+                f"{name} is {kind}, not a regular file; give the recording's file itself"
+            )
 
 
 def _open(path: Path) -> av.container.InputContainer:

@@ -30,7 +30,13 @@ from core.text import slugify
 from ingest import media, steps
 from ingest.errors import DuplicateRecordingError, MediaError, PipelineError
 from ingest.registry import Step, route_for, route_progress
-from ingest.storage import relative_to_home, safe_name, store_original
+from ingest.storage import (
+    recording_dir,
+    relative_to_home,
+    safe_name,
+    store_original,
+    sweep_partials,
+)
 from ingest.transcribe import Transcriber, make_transcriber
 
 
@@ -165,6 +171,7 @@ def run_job(
         params, done = dict(job.params or {}), dict(job.steps_done or {})
         session_slug = db.get(Session, job.session_id).slug
         recording_id = job.recording_id
+        sha256 = db.get(Recording, recording_id).sha256
     route = route or route_for(params)
     reporter = _Reporter(catalogue, job_id, route, on_progress)
     ctx = steps.RunContext(
@@ -182,6 +189,13 @@ def run_job(
         report=reporter.report,
     )
     ctx.work_dir.mkdir(parents=True, exist_ok=True)
+    # A run killed mid-write (kill -9) left temporary files named after its dead process.
+    for folder in (
+        ctx.work_dir,
+        recording_dir(settings, sha256),
+        settings.home / "exports" / session_slug,
+    ):
+        sweep_partials(folder)
     for step in route:
         # A step whose files vanished (a cleaned work folder) must run again.
         if step.name in done and step.outputs_exist(ctx.work_dir):

@@ -9,6 +9,7 @@ from typing import Any
 
 from core.catalogue.db import Catalogue
 from core.settings import Settings
+from ingest.storage import sweep_home_partials
 from worker.queue import describe_queue
 from worker.tasks import build_tasks
 
@@ -31,6 +32,9 @@ def run_worker(
         heartbeat_s=min(15.0, stale_s / 4),
     )
     print(f"Worker for {settings.home}, queue: {describe_queue(settings)}", file=sys.stderr)
+    swept = sweep_home_partials(settings)
+    if swept:
+        print(f"Deleted {len(swept)} temporary files of stopped workers", file=sys.stderr)
     for item in tasks.recover():
         print(f"Requeued {item} (its worker had stopped)", file=sys.stderr)
     # Short polling delays so that a correction is searchable within seconds.

@@ -3,7 +3,8 @@
 The protocol follows tus in spirit: create an upload (name, size), append
 chunks at the offset the server reports, ask for the offset again after a
 network error. Nothing is ever held in memory beyond one copy buffer; the file
-on disk is the truth for the offset. A rejected file is deleted at once.
+on disk is the truth for the offset. A rejected file is deleted at once, and so
+is the draft session opened for it when the upload was all it held.
 """
 
 from __future__ import annotations
@@ -18,11 +19,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import object_session
 
 from core.catalogue.db import Catalogue
-from core.catalogue.schema import Recording, Session, Upload
+from core.catalogue.schema import (
+    Appearance,
+    Job,
+    Recording,
+    Segment,
+    Session,
+    Transcript,
+    Upload,
+)
 from core.errors import CatalogueError
 from core.settings import DEFAULT_UPLOAD_EXTENSIONS, Settings
 from core.states import UploadState, advance
@@ -71,6 +81,9 @@ def check_name(name: str, policy: UploadPolicy) -> str:
     name = unicodedata.normalize("NFC", (name or "").strip())
     if not name:
         raise UploadError("the file has no name")
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in name):  # a JSON "\udce9": not a character
+        shown = name.encode("utf-8", "replace").decode("utf-8")
+        raise UploadError(f"“{shown}”: the file name is not valid Unicode; rename the file")
     if "/" in name or "\\" in name or name in (".", "..") or "\x00" in name:
         raise UploadError(f"“{name}”: a file name must not contain folders ('/' or '\\')")
     if any(unicodedata.category(ch) == "Cc" for ch in name) or name.startswith("."):
@@ -265,6 +278,45 @@ def cancel_upload(settings: Settings, upload: Upload, reason: str) -> None:
     remove_files(settings, upload)
     advance(upload, UploadState.REJECTED)
     upload.error = reason
+    db = object_session(upload)
+    if db is not None:
+        discard_draft_session(db, upload)
+
+
+def discard_draft_session(db: OrmSession, upload: Upload) -> bool:
+    """Delete the draft session opened for a refused upload if the upload was all it held.
+
+    Runs in the caller's transaction, so the refusal and the deletion commit together.
+    The people its programme named are deleted too when nothing else refers to them.
+    """
+    if not (upload.params or {}).get("created_session") or upload.session_id is None:
+        return False
+    session = db.get(Session, upload.session_id)
+    if session is None or session.published:
+        return False
+    others = (
+        select(func.count()).select_from(Recording).where(Recording.session_id == session.id),
+        select(func.count()).select_from(Transcript).where(Transcript.session_id == session.id),
+        select(func.count()).select_from(Job).where(Job.session_id == session.id),
+        select(func.count())
+        .select_from(Upload)
+        .where(Upload.session_id == session.id, Upload.id != upload.id),
+    )
+    if any(db.scalar(query) for query in others):
+        return False  # another file or transcript went into it meanwhile: it is real now
+    people = {appearance.person for item in session.items for appearance in item.appearances}
+    upload.session = None
+    db.delete(session)  # its programme items and appearances go with it
+    db.flush()
+    for person in people:
+        still_used = (
+            select(func.count()).select_from(Appearance).where(Appearance.person_id == person.id),
+            select(func.count()).select_from(Segment).where(Segment.speaker_id == person.id),
+        )
+        if not any(db.scalar(query) for query in still_used):
+            db.delete(person)
+    db.flush()
+    return True
 
 
 def remove_files(settings: Settings, upload: Upload) -> None:
@@ -284,6 +336,8 @@ def _settle(
         upload = db.get(Upload, upload_id)
         advance(upload, state)
         upload.error, upload.job_id = error, job_id
+        if state == UploadState.REJECTED:
+            discard_draft_session(db, upload)
 
 
 def _gb(size_bytes: int) -> str:

@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from core.catalogue.queries import get_session, list_series, list_sessions
-from core.catalogue.schema import Upload
+from core.catalogue.schema import Session, Upload
 from core.errors import CatalogueError
 from core.manifest import is_language_code
 from core.programme import new_session
@@ -63,10 +63,12 @@ def create():
         name = check_name(str(data.get("filename", "")), policy)
         size = _int(data.get("size"), "size")
         check_size(name, size, policy)  # refuse before a new session is created for nothing
-        session = _target_session(db, data)
+        session, created = _target_session(db, data)
         params = {
             "language": _language(data.get("language")),
             "model": str(data.get("model") or "")[:200] or None,
+            # A refused file then takes the draft session opened for it along.
+            "created_session": created,
         }
         upload = create_upload(
             db,
@@ -174,15 +176,16 @@ def _status(upload: Upload) -> dict:
     }
 
 
-def _target_session(db, data: dict):
+def _target_session(db, data: dict) -> tuple[Session, bool]:
+    """Return the session the upload goes into, and whether it was opened for it."""
     slug = str(data.get("session") or "")
     if slug:
         session = get_session(db, slug, include_drafts=True)
         if session is None:
             raise UploadError(f"unknown session {slug!r}", 404)
-        return session
+        return session, False
     fields = data.get("new_session") or {}
-    return new_session(
+    session = new_session(
         db,
         title=str(fields.get("title", "")),
         series_slug=fields.get("series") or None,
@@ -191,6 +194,7 @@ def _target_session(db, data: dict):
         language=_language(fields.get("language")) or "fr",
         programme=str(fields.get("programme", "")),
     )
+    return session, True
 
 
 def _int(value: object, name: str) -> int:
