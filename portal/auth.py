@@ -7,6 +7,7 @@ not signed in, so drafts and uploads stay invisible rather than forbidden.
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -134,12 +135,19 @@ def logout():
 
 
 def _safe_next(target: str | None) -> str:
-    # Only same-site paths: an absolute URL here would make the login an open redirect.
+    """Return `target` if it is a path on this site, else the workspace home.
+
+    Browsers drop tabs and line breaks from URLs and read `\\` as `/`, so
+    `/\\evil.example` or `/<tab>/evil.example` would leave the site; a line
+    break would also split the Location header.
+    """
     default = url_for("workspace.home")
-    if not target:
+    if not target or not target.startswith("/") or "\\" in target:
+        return default
+    if any(unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") for char in target):
         return default
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc or target.startswith("//"):
         return default
     return target
 
