@@ -1,7 +1,9 @@
 """The strict Content-Security-Policy breaks nothing: Chromium reports no violation on any page.
 
-Each page is used, not only opened (the player plays, a quote is cited, the
-workspace editor opens), since scripts can add inline styles after load.
+Each page is used, not only opened (the player seeks, a quote is cited, the
+workspace editor opens), since scripts can add inline styles after load. The
+other browser tests bypass the CSP (Playwright's wait_for_function needs eval);
+this module keeps it on, so it waits with promises and locators only.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from playwright.sync_api import Page, expect
 
 from core.accounts import create_user
 from core.catalogue import open_catalogue
-from tests.browser.helpers import open_session, select_words
+from tests.browser.helpers import SESSION, select_words
 from tests.portal.builders import SLUG, BuiltArchive
 from tests.portal.workspace_fixtures import PASSWORD
 
@@ -26,6 +28,21 @@ window.__cspViolations = [];
 document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(
   `${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
 """
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict) -> dict:
+    """The shared context settings, with the CSP enforced as a visitor's browser does."""
+    return {**browser_context_args, "bypass_csp": False}
+
+
+def open_session(page: Page) -> None:
+    """Open the session page and wait for the media's metadata (no eval-polling: CSP is on)."""
+    page.goto(SESSION)
+    page.locator("#player").evaluate(
+        "v => v.readyState >= 1 || new Promise(done =>"
+        " v.addEventListener('loadedmetadata', () => done(true), {once: true}))"
+    )
 
 
 @pytest.fixture
@@ -66,7 +83,8 @@ def test_public_pages_raise_no_csp_violation(watched: Page):
         assert "style-src 'self'" in response.headers["content-security-policy"]
         page.wait_for_load_state("load")
         assert _violations(page) == [], path
-    open_session(page, "?q=collectivités")
+    page.goto(SESSION + "?q=collectivités")
+    expect(page.locator("#transcript mark")).to_have_count(2)
     assert _violations(page) == []
 
 
@@ -78,7 +96,7 @@ def test_the_session_player_transcript_and_cite_dialog_raise_no_csp_violation(wa
     size = turn.evaluate("t => getComputedStyle(t).containIntrinsicHeight")
     assert size == f"auto {turn.get_attribute('data-h')}px"
     page.locator(".ln[data-s='24100']").click()
-    page.wait_for_function("document.getElementById('player').currentTime > 0")
+    expect(page.locator(".ln.is-current")).to_have_attribute("data-s", "24100")
     select_words(page, 24_100, "données", "collectivités")
     page.locator("#cite-selection").click()
     expect(page.locator("#cite-dialog")).to_be_visible()
