@@ -69,8 +69,14 @@ class Settings:
         DEFAULT_UPLOAD_EXTENSIONS, "accepted upload types (comma-separated)"
     )
     upload_chunk_bytes: int = setting(8 * 1024**2, "chunk size the upload page sends")
-    login_max_failures: int = setting(5, "failed sign-ins allowed per window")
+    login_max_failures: int = setting(5, "failed sign-ins per account per window, then locked")
     login_window_s: int = setting(900, "sign-in throttling window")
+    login_address_max_failures: int = setting(
+        50, "failed sign-ins per address per window, then slowed to one per window/this"
+    )
+    trusted_proxies: int = setting(
+        0, "reverse proxies whose X-Forwarded-For/-Proto/-Host are believed; 0 trusts none"
+    )
 
     @property
     def media_dir(self) -> Path:

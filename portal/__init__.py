@@ -24,6 +24,7 @@ from portal import (
     discover,
     errors,
     extensions,
+    headers,
     i18n,
     search,
     sessions,
@@ -77,6 +78,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     errors.init_app(app)
     auth.init_app(app, settings)
+    headers.init_app(app, settings)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app

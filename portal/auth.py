@@ -6,9 +6,8 @@ not signed in, so drafts and uploads stay invisible rather than forbidden.
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
+import math
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,62 +35,12 @@ from wtforms.validators import DataRequired, Length
 from core.accounts import check_credentials
 from core.catalogue.schema import User
 from core.settings import Settings
+from core.throttle import LoginThrottle
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 login_manager = LoginManager()
 login_manager.session_protection = "strong"  # a cookie replayed from elsewhere is dropped
 csrf = CSRFProtect()
-
-
-class LoginThrottle:
-    """Count failed sign-ins per (address, user name) and per address in a sliding window.
-
-    In-process on purpose: one portal process is the normal deployment, and a
-    restart forgetting the counts only gives an attacker a few more guesses.
-    """
-
-    def __init__(
-        self, max_failures: int = 5, window_s: float = 900.0, per_address_factor: int = 4
-    ) -> None:
-        self.max_failures, self.window_s = max_failures, window_s
-        self.per_address = max_failures * per_address_factor  # many names from one place
-        self._failures: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def retry_after_s(self, address: str, username: str) -> float:
-        """Return how long this pair must wait before trying again (0: go ahead)."""
-        now = time.monotonic()
-        with self._lock:
-            waits = [
-                self._wait(key, limit, now)
-                for key, limit in (
-                    ((address, username), self.max_failures),
-                    ((address, ""), self.per_address),
-                )
-            ]
-        return max(waits)
-
-    def record_failure(self, address: str, username: str) -> None:
-        """Count one failed attempt against the pair and the address."""
-        now = time.monotonic()
-        with self._lock:
-            for key in ((address, username), (address, "")):
-                self._failures.setdefault(key, deque()).append(now)
-
-    def reset(self, address: str, username: str) -> None:
-        """Forget the pair's failures after a successful sign-in."""
-        with self._lock:
-            self._failures.pop((address, username), None)
-
-    def _wait(self, key: tuple[str, str], limit: int, now: float) -> float:
-        times = self._failures.get(key)
-        if not times:
-            return 0.0
-        while times and now - times[0] > self.window_s:
-            times.popleft()
-        if len(times) < limit:
-            return 0.0
-        return self.window_s - (now - times[-limit])
 
 
 @dataclass(frozen=True)
@@ -145,36 +94,36 @@ class LoginForm(FlaskForm):
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Show the sign-in form; sign in, throttled per address and user name."""
+    """Show the sign-in form; sign in, throttled per account (locked) and address (slowed)."""
     from portal.extensions import get_db
 
     form = LoginForm()
     target = _safe_next(request.values.get("next"))
     if current_user.is_authenticated and request.method == "GET":
         return redirect(target)
-    error, status = None, 200
+    error, status, retry_after_s = None, 200, 0.0
     if form.validate_on_submit():
         throttle: LoginThrottle = current_app.extensions["login_throttle"]
-        key = (request.remote_addr or "?", form.username.data.strip().lower())
-        wait_s = throttle.retry_after_s(*key)
+        # The client's address: behind a reverse proxy, only as trusted_proxies allows.
+        key = (request.remote_addr or "?", form.username.data)
+        wait_s = throttle.admit(*key)
         if wait_s:
             minutes = max(1, round(wait_s / 60))
             error = _("Too many failed attempts. Try again in %(minutes)d min.", minutes=minutes)
-            status = 429
+            status, retry_after_s = 429, wait_s
         else:
             account = authenticate(get_db(), form.username.data, form.password.data)
             if account is None:
-                throttle.record_failure(*key)
                 error, status = _("Wrong user name or password."), 401
             else:
-                throttle.reset(*key)
+                throttle.succeeded(*key)
                 session.clear()  # a fresh session on sign-in defeats session fixation
                 login_user(account)
                 return redirect(target)
     elif request.method == "POST":
         error, status = _("Fill in your user name and password."), 400
     response = render_template("auth/login.html", form=form, error=error, next=target)
-    return response, status, {"Retry-After": "60"} if status == 429 else {}
+    return response, status, {"Retry-After": str(math.ceil(retry_after_s))} if status == 429 else {}
 
 
 @bp.route("/logout", methods=["POST"])
@@ -186,12 +135,19 @@ def logout():
 
 
 def _safe_next(target: str | None) -> str:
-    # Only same-site paths: an absolute URL here would make the login an open redirect.
+    """Return `target` if it is a path on this site, else the workspace home.
+
+    Browsers drop tabs and line breaks from URLs and read `\\` as `/`, so
+    `/\\evil.example` or `/<tab>/evil.example` would leave the site; a line
+    break would also split the Location header.
+    """
     default = url_for("workspace.home")
-    if not target:
+    if not target or not target.startswith("/") or "\\" in target:
+        return default
+    if any(unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") for char in target):
         return default
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc or target.startswith("//"):
         return default
     return target
 
@@ -237,6 +193,6 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.before_request(_hide_workspace)
     if "csrf" not in app.extensions:
         csrf.init_app(app)
-    app.extensions["login_throttle"] = LoginThrottle(
-        max_failures=settings.login_max_failures, window_s=settings.login_window_s
+    app.extensions["login_throttle"] = LoginThrottle.from_settings(
+        app.extensions["archive"].catalogue.engine, settings
     )

@@ -283,3 +283,16 @@ class Upload(Base):
 
     session: Mapped[Session | None] = relationship()
     job: Mapped[Job | None] = relationship()
+
+
+class ThrottleCounter(Base):
+    """One sign-in throttling key (`account:<name>` or `address:<ip>`) shared by every process.
+
+    `tat_ms` is the key's theoretical arrival time (epoch ms) in the generic cell
+    rate algorithm of `core.throttle`: a row whose time has passed counts as absent.
+    """
+
+    __tablename__ = "throttle_counters"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    tat_ms: Mapped[int] = mapped_column(BigInteger, index=True)

@@ -69,5 +69,14 @@ def base_url(live_server: str) -> str:
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict) -> dict:
-    """French interface, desktop size."""
-    return {**browser_context_args, "locale": "fr-FR", "viewport": {"width": 1366, "height": 860}}
+    """French interface, desktop size; the portal's CSP bypassed for Playwright's own use.
+
+    wait_for_function polls by eval() inside the page, which the portal's CSP
+    (no 'unsafe-eval') refuses; test_content_security_policy.py keeps the CSP on.
+    """
+    return {
+        **browser_context_args,
+        "locale": "fr-FR",
+        "viewport": {"width": 1366, "height": 860},
+        "bypass_csp": True,
+    }

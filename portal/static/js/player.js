@@ -9,6 +9,14 @@
   var pane = document.getElementById("transcript");
   if (!shell) return;
 
+  /* Off-screen turns (content-visibility: auto) hold about their real height. Set
+   * here: a style attribute in the page would need CSP's 'unsafe-inline'. */
+  if (pane) {
+    Array.prototype.forEach.call(pane.querySelectorAll(".turn[data-h]"), function (turn) {
+      turn.style.containIntrinsicSize = "auto " + turn.dataset.h + "px";
+    });
+  }
+
   var lines = pane ? Array.prototype.slice.call(pane.querySelectorAll(".ln")) : [];
   var starts = lines.map(function (l) { return +l.dataset.s; });
   var ends = lines.map(function (l) { return +l.dataset.e; });
