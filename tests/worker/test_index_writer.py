@@ -6,6 +6,7 @@ queue and executed one by one, as a consumer would, so the order is ours.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -79,7 +80,7 @@ def correct_without_indexing(catalogue, text: str) -> None:
 
 
 @pytest.fixture
-def queued(fresh_archive) -> Tasks:
+def queued(fresh_archive) -> Iterator[Tasks]:
     """Tasks of an archive whose index is written by the index writer only (SQLite queues)."""
     settings = queue_mode(fresh_archive.settings)
     tasks = build_tasks(settings, open_catalogue(settings))
