@@ -50,6 +50,11 @@ class Settings:
     cpu_threads: int = setting(0, "transcription threads; 0 lets CTranslate2 decide")
     redis_url: str = setting("", "Redis job queue shared by several workers", "REDIS_URL")
     queue_immediate: bool = setting(False, "run jobs inline instead of in a worker (tests)")
+    index_writer: str = setting(
+        "inline",
+        "who writes the search index: `inline` (every worker, all on the index host) or "
+        "`queue` (only `archive worker --index-writer`; workers may run on other hosts)",
+    )
     secret_key: str = setting("", "signs portal session cookies; empty: <home>/secret_key")
     site_name: str = setting("Archives des séminaires", "the portal's name")
     languages: tuple[str, ...] = setting(("fr", "en"), "interface languages, the default first")

@@ -8,9 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 from core.catalogue.db import Catalogue
+from core.errors import ConfigError
 from core.settings import Settings
 from ingest.storage import sweep_home_partials
-from worker.queue import describe_queue
+from worker.queue import INDEX_QUEUE_NAME, INLINE, describe_queue, index_writer_mode
 from worker.tasks import build_tasks
 
 
@@ -21,8 +22,20 @@ def run_worker(
     workers: int = 1,
     stale_s: float = 120.0,
     transcriber_factory: Callable[[], Any] | None = None,
+    index_writer: bool = False,
 ) -> None:
-    """Build the queue and tasks, requeue orphaned work, then consume until stopped."""
+    """Build the queue and tasks, requeue orphaned work, then consume until stopped.
+
+    index_writer: consume only the `archive-index` queue, in one thread: the one
+    process that writes the index when `index_writer` is `queue`.
+    """
+    mode = index_writer_mode(settings)
+    if index_writer and mode == INLINE:
+        raise ConfigError(
+            "ARCHIVE_INDEX_WRITER is 'inline': every worker writes the index itself, so there "
+            "is no index writer to run; set ARCHIVE_INDEX_WRITER=queue on every host (portal "
+            "and workers) to have `archive worker --index-writer` write it alone"
+        )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     tasks = build_tasks(
         settings,
@@ -31,7 +44,20 @@ def run_worker(
         stale_s=stale_s,
         heartbeat_s=min(15.0, stale_s / 4),
     )
-    print(f"Worker for {settings.home}, queue: {describe_queue(settings)}", file=sys.stderr)
+    where = describe_queue(settings)
+    if index_writer:
+        print(f"Index writer for {settings.index_dir}, queue {INDEX_QUEUE_NAME}: {where}",
+              file=sys.stderr)  # fmt: skip
+        for item in tasks.recover_index():
+            print(f"Requeued {item} (its message was lost)", file=sys.stderr)
+        # One thread: the index has one writer; each commit is one session.
+        consumer = tasks.index_queue.create_consumer(
+            workers=1, worker_type="thread", max_delay=2.0, periodic=True
+        )
+        consumer.run()
+        return
+    index = "written inline" if mode == INLINE else "sent to `archive worker --index-writer`"
+    print(f"Worker for {settings.home}, queue: {where}; index: {index}", file=sys.stderr)
     swept = sweep_home_partials(settings)
     if swept:
         print(f"Deleted {len(swept)} temporary files of stopped workers", file=sys.stderr)

@@ -5,6 +5,12 @@ them to a `TaskContext`: the settings, the catalogue and, for tests, a
 transcriber. Tasks receive their context through that binding, never from a
 module global. Claims and heartbeats (`core.claims`) make a message delivered
 twice run once and let a job whose worker died be taken over.
+
+Who writes the index follows the `index_writer` setting: `inline`, each ingest
+and `reindex_session` writes it in the worker that runs it (one host);
+`queue`, `reindex_session` lives on the `archive-index` queue, consumed only by
+`archive worker --index-writer`, and an ingest ends by sending it there
+(`worker.indexing`).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from huey import Huey, crontab
@@ -24,7 +31,8 @@ from core.claims import WAITING, WORKING, Heartbeat, claim, is_orphaned
 from core.errors import ArchiveError
 from core.settings import Settings
 from core.states import UploadState
-from worker.queue import build_queue
+from worker.indexing import mark_waiting, recover_index, reindex
+from worker.queue import QUEUED, build_index_queue, build_queue, index_writer_mode
 
 log = logging.getLogger(__name__)
 
@@ -39,21 +47,33 @@ class TaskContext:
     heartbeat_s: float = 15.0
     stale_s: float = 120.0  # a running job silent this long lost its worker
     abandon_after_s: float = 7 * 24 * 3600  # an unfinished upload is deleted after a week
+    # Set when index_writer is `queue`: sends a session to the index writer.
+    index_later: Callable[[str], Any] | None = None
 
 
 @dataclass
 class Tasks:
-    """A queue and the tasks registered on it; calling a task enqueues it."""
+    """The queues and the tasks registered on them; calling a task enqueues it."""
 
     huey: Huey
     context: TaskContext
     run_ingest: Callable[[int], Any]
     finish_upload: Callable[[str], Any]
-    reindex_session: Callable[[str], Any]
+    reindex_session: Callable[[str], Any]  # on index_huey
+    index_huey: Huey | None = None  # the `archive-index` queue; None: `huey` (inline)
+
+    @property
+    def index_queue(self) -> Huey:
+        """Return the queue that carries index updates."""
+        return self.index_huey or self.huey
 
     def recover(self) -> list[str]:
         """Requeue jobs and uploads whose worker died or whose message was lost; say which."""
         return recover(self)
+
+    def recover_index(self) -> list[str]:
+        """Requeue the index updates of finished ingests whose message was lost; say which."""
+        return recover_index(self.context.catalogue, self.index_queue, self.reindex_session)
 
 
 def build_tasks(
@@ -61,11 +81,20 @@ def build_tasks(
     catalogue: Catalogue | None = None,
     *,
     queue: Huey | None = None,
+    index_queue: Huey | None = None,
     immediate: bool = False,
     **options: Any,
 ) -> Tasks:
-    """Register the archive's tasks on queue (default: one built from settings)."""
+    """Register the archive's tasks on queue (default: one built from settings).
+
+    With index_writer `queue`, `reindex_session` goes on index_queue (default:
+    the `archive-index` queue built from settings) instead.
+    """
+    queued_index = index_writer_mode(settings) == QUEUED
     huey = queue or build_queue(settings, immediate=immediate)
+    index_huey = None
+    if queued_index:
+        index_huey = index_queue or build_index_queue(settings, immediate=immediate)
     ctx = TaskContext(settings, catalogue or open_catalogue(settings), **options)
 
     @huey.task(name="run_ingest")
@@ -78,13 +107,24 @@ def build_tasks(
         if job_id is not None:
             run_ingest(job_id)
 
-    @huey.task(name="reindex_session")
+    index_home = index_huey or huey
+
+    @index_home.task(name="reindex_session")
     def reindex_session(session_slug: str) -> None:
-        from index.service import index_session
+        reindex(ctx.catalogue, ctx.settings.index_dir, index_home, session_slug)
 
-        index_session(ctx.catalogue, ctx.settings.index_dir, session_slug)
+    if index_huey is not None:
+        ctx.index_later = reindex_session
 
-    tasks = Tasks(huey, ctx, run_ingest, finish_upload, reindex_session)
+        @huey.task(name="reindex_session")
+        def forward_reindex(session_slug: str) -> None:
+            reindex_session(session_slug)  # sent by a process still set to `inline`
+
+    tasks = Tasks(huey, ctx, run_ingest, finish_upload, reindex_session, index_huey)
+
+    @index_home.periodic_task(crontab(minute="*"), name="recover_index_periodically")
+    def recover_index_periodically() -> None:
+        tasks.recover_index()  # every minute, resend index updates whose message was lost
 
     @huey.periodic_task(crontab(minute="*"), name="recover_periodically")
     def recover_periodically() -> None:
@@ -105,18 +145,21 @@ def ingest_job(ctx: TaskContext, job_id: int) -> str:
     if not claim(ctx.catalogue, Job, job_id, ctx.stale_s):
         return "skipped"
     transcriber = ctx.transcriber_factory() if ctx.transcriber_factory else None
+    # In `queue` mode this process never opens the index: the index writer does.
+    indexer = (
+        None if ctx.index_later else partial(index_session, ctx.catalogue, ctx.settings.index_dir)
+    )
     with Heartbeat(ctx.catalogue, Job, job_id, ctx.heartbeat_s):
         try:
-            run_job(
-                ctx.catalogue,
-                ctx.settings,
-                job_id,
-                transcriber=transcriber,
-                indexer=lambda slug: index_session(ctx.catalogue, ctx.settings.index_dir, slug),
-            )
+            run_job(ctx.catalogue, ctx.settings, job_id, transcriber=transcriber, indexer=indexer)
         except ArchiveError as exc:  # already recorded on the job, in words for the archivist
             log.warning("job %s failed: %s", job_id, exc)
             return "failed"
+    if ctx.index_later is not None:
+        slug = mark_waiting(ctx.catalogue, job_id)  # before the message: the writer finds it
+        if slug is not None:
+            ctx.index_later(slug)
+            return "done, queued for indexing"
     return "done"
 
 
