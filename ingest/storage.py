@@ -74,8 +74,15 @@ def store_original(
 
 
 def relative_to_home(settings: Settings, path: Path) -> str:
-    """Return path relative to the archive home (stored in the catalogue)."""
-    return str(Path(path).resolve().relative_to(settings.home))
+    """Return path relative to the archive home (stored in the catalogue).
+
+    Taken on the path as written, not with symlinks resolved: `<home>/media`
+    may be a link to a shared mount, and what is stored must stay under home.
+    """
+    try:
+        return str(Path(os.path.abspath(path)).relative_to(settings.home))
+    except ValueError:  # given through another spelling of the home (e.g. a resolved link)
+        return str(Path(path).resolve().relative_to(settings.home.resolve()))
 
 
 def write_json_atomic(path: Path, data) -> None:

@@ -14,7 +14,7 @@ naming the file under nginx's internal location, and nginx sends the bytes
 from __future__ import annotations
 
 import mimetypes
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
@@ -24,10 +24,17 @@ from portal.extensions import archive
 
 
 def resolve_inside(home: Path, relative: str) -> Path:
-    """Return home/relative if it is an existing file inside home; abort with 404 otherwise."""
-    root = home.resolve()
-    path = (root / relative).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
+    """Return home/relative if it is an existing file inside home; abort with 404 otherwise.
+
+    Checked on the path's parts, not with symlinks resolved: an administrator
+    may link `<home>/media` to a shared mount, and the file is still the
+    archive's; what may not happen is a `..` or an absolute path leaving home.
+    """
+    parts = PurePosixPath(relative).parts
+    if not parts or PurePosixPath(relative).is_absolute() or ".." in parts:
+        abort(404)
+    path = home / relative
+    if not path.is_file():
         abort(404)
     return path
 

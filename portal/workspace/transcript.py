@@ -29,7 +29,7 @@ from core.corrections import (
 from core.errors import CatalogueError
 from portal.errors import api_error
 from portal.extensions import archive, get_db
-from portal.media import send_path
+from portal.media import resolve_inside, send_path
 from portal.services.bounds import ID, parse_int
 from portal.workspace import enqueue_reindex, make_blueprint, session_or_404
 
@@ -132,10 +132,8 @@ def media(slug: str):
     recording = latest_recording(db, session)
     if recording is None:
         abort(404)
-    home = archive().settings.home
-    path = (home / (recording.playable_path or recording.original_path)).resolve()
-    if not path.is_relative_to(home) or not path.is_file():
-        abort(404)
+    stored = recording.playable_path or recording.original_path
+    path = resolve_inside(archive().settings.home, stored)
     return send_path(path, conditional=True, max_age=0)
 
 
