@@ -1,9 +1,12 @@
 """From what a researcher types to a Whoosh query, never raising on bad input.
 
 Syntax: words (all must match), "exact phrases", OR, -exclusion (or NOT),
-prefix*, and fields speaker:, org:, session:, series:, year: (2018, 2015-2018,
+prefix*, wild?ca*ds, and fields speaker:, org:, session:, series:, year: (2018, 2015-2018,
 [2015 TO 2018]) and date: (2018-03, [2018-01-01 TO 2018-06-30], >2018-01-01).
 A malformed query is searched as plain words, with a notice code saying why.
+Patterns (prefixes and wildcards) cost at most a bounded expansion: one that
+does not start with a letter or digit, or beyond the first `MAX_PATTERNS`, is
+ignored, and `bound_patterns` cuts the others' words, each time with a notice.
 """
 
 from __future__ import annotations
@@ -34,7 +37,15 @@ from index.analysis import LANGUAGES, fold, terms
 from index.facets import KeyTables
 from index.notices import Notice, NoticeCode
 from index.schema import PLAIN_FIELD, TEXT_FIELDS, build_schema
-from index.terms import UnionPrefix, UnionWildcard
+from index.terms import (
+    MAX_PATTERN_WORDS,
+    MAX_PATTERNS,
+    MAX_QUERY_WORDS,
+    UnionPrefix,
+    UnionWildcard,
+    expand,
+    literal_prefix,
+)
 
 MAX_PLAIN_WORDS = 32
 KEY_QUERY_FIELDS = ("speaker", "org", "session", "series")
@@ -100,13 +111,24 @@ def parse(
     if problem:
         return plain_query(text, problem)
     unresolved: list[str] = []
+    ignored: dict[NoticeCode, list[str]] = {}
     try:
         parsed = _parser().parse(text)
-        query = simplify(rewrite(parsed, tables or KeyTables(), unresolved))
+        query = rewrite(parsed, tables or KeyTables(), unresolved)
+        query = simplify(_drop_patterns(query, ignored, [0]) or NullQuery)
     except Exception:  # whatever the parser chokes on, the user still gets results
         return plain_query(text, Notice(NoticeCode.UNREADABLE))
     if unresolved:
         return ParsedQuery(query, Notice(NoticeCode.UNRESOLVED, {"values": ", ".join(unresolved)}))
+    if NoticeCode.PATTERN_NEEDS_LETTERS in ignored:
+        patterns = ", ".join(ignored[NoticeCode.PATTERN_NEEDS_LETTERS])
+        return ParsedQuery(query, Notice(NoticeCode.PATTERN_NEEDS_LETTERS, {"patterns": patterns}))
+    if NoticeCode.TOO_MANY_PATTERNS in ignored:
+        params = {
+            "max": str(MAX_PATTERNS),
+            "patterns": ", ".join(ignored[NoticeCode.TOO_MANY_PATTERNS]),
+        }
+        return ParsedQuery(query, Notice(NoticeCode.TOO_MANY_PATTERNS, params))
     if query is NullQuery and _WORD_RE.search(text):
         return ParsedQuery(query, Notice(NoticeCode.ONLY_COMMON_WORDS))
     return ParsedQuery(query)
@@ -163,6 +185,83 @@ def rewrite(query: Query, tables: KeyTables, unresolved: list[str]) -> Query:
     if name == "date":
         return _date_clause(query)
     return query
+
+
+def _is_pattern(query: Query) -> bool:
+    # A lone "*" reaches us as Every over the plain field.
+    return isinstance(query, UnionPrefix | UnionWildcard) or (
+        isinstance(query, Every) and query.fieldname == PLAIN_FIELD
+    )
+
+
+def _pattern_text(query: Query) -> str:
+    if isinstance(query, Every):
+        return "*"
+    return query.text + "*" if isinstance(query, UnionPrefix) else query.text
+
+
+def _drop_patterns(query: Query, ignored: dict[NoticeCode, list[str]], seen: list[int]):
+    """Return `query` without the patterns too costly to expand (None when nothing is left).
+
+    A pattern without a literal start would read the whole dictionary, so it is
+    left out, like a stop word, rather than emptying the query; so are those
+    after the first `MAX_PATTERNS`. `ignored` collects them under their notice.
+    """
+    if _is_pattern(query):
+        text = _pattern_text(query)
+        seen[0] += 1
+        if isinstance(query, Every) or not literal_prefix(query.text):
+            ignored.setdefault(NoticeCode.PATTERN_NEEDS_LETTERS, []).append(text)
+            return None
+        if seen[0] > MAX_PATTERNS:
+            ignored.setdefault(NoticeCode.TOO_MANY_PATTERNS, []).append(text)
+            return None
+        return query
+    if query.is_leaf():
+        return query
+    if isinstance(query, Not):
+        inner = _drop_patterns(query.query, ignored, seen)
+        return None if inner is None else Not(inner)
+    if isinstance(query, AndNot):
+        positive = _drop_patterns(query.a, ignored, seen)
+        negative = _drop_patterns(query.b, ignored, seen)
+        if positive is None:
+            return None
+        return positive if negative is None else AndNot(positive, negative)
+    if isinstance(query, And | Or):
+        kids = [_drop_patterns(q, ignored, seen) for q in query.subqueries]
+        kids = [k for k in kids if k is not None]
+        return type(query)(kids, boost=query.boost) if kids else None
+    return query.apply(lambda q: _drop_patterns(q, ignored, seen) or NullQuery)
+
+
+def bound_patterns(parsed: ParsedQuery, reader) -> ParsedQuery:
+    """Expand each prefix and wildcard once, to a bounded number of the index's words.
+
+    Done per search, against the whole index, so that every segment matches the
+    same words; when a pattern matched more, the notice says which were cut.
+    """
+    patterns = [q for q in parsed.query.leaves() if isinstance(q, UnionPrefix | UnionWildcard)]
+    if not patterns:
+        return parsed
+    limit = min(MAX_PATTERN_WORDS, MAX_QUERY_WORDS // len(patterns))
+    cut: list[str] = []
+
+    def bound(q: Query) -> Query:
+        if isinstance(q, UnionPrefix | UnionWildcard):
+            words, complete = expand(q, reader, limit)
+            if not complete:
+                cut.append(_pattern_text(q))
+            return q.bounded(words) if words else NullQuery
+        return q if q.is_leaf() else q.apply(bound)
+
+    query = simplify(bound(parsed.query))
+    notice = parsed.notice
+    if cut and notice is None:
+        notice = Notice(
+            NoticeCode.PATTERN_LIMITED, {"patterns": ", ".join(cut), "words": str(limit)}
+        )
+    return ParsedQuery(query, notice)
 
 
 def _key_clause(query: Query, name: str, tables: KeyTables, unresolved: list[str]) -> Query:

@@ -18,7 +18,7 @@ from whoosh.query import And, NullQuery, Query, Term
 from index.facets import FACET_FIELDS, KeyTables, SegmentTable, segment_table
 from index.fastpath import Segment, SegmentLengths, evaluate
 from index.highlight import find_matches, first_match_ms, match_spec, snippet_html
-from index.query import ParsedQuery, filter_query, parse, prune
+from index.query import ParsedQuery, bound_patterns, filter_query, parse, prune
 from index.results import Group, Hit, SearchRequest, SearchResults
 from index.store import current_generation, open_current
 from index.suggest import suggest
@@ -141,6 +141,7 @@ def _search(
         if (request.q or "").strip()
         else ParsedQuery(NullQuery)
     )
+    parsed = bound_patterns(parsed, searcher.reader())
     filters = filter_query(
         session=request.session,
         speaker=request.speaker,

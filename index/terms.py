@@ -4,16 +4,48 @@ Whoosh ORs the expanded terms into a tree of union matchers whose per-document
 cost grows with the number of terms ("gra*" took seconds). These queries read
 the postings of all expanded terms once per segment into one sorted list; they
 score every match the same, which is what a prefix deserves anyway.
+
+Their cost is bounded too: a pattern is expanded once per search against the
+whole index, to at most `MAX_PATTERN_WORDS` words in alphabetical order after
+scanning at most `MAX_SCANNED_WORDS` words of the dictionary. Alphabetical,
+not most frequent first, because ranking by frequency reads every matching
+word's statistics, which costs as much as the unbounded expansion it avoids.
 """
 
 from __future__ import annotations
+
+import copy
+import fnmatch
+import re
 
 import numpy as np
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.query import Prefix, Wildcard
 
+# Chosen so that the worst query stays under 100 ms on 60,000 segments (see
+# benchmarks/search.py, hostile kinds); not settings, since they trade cost
+# against completeness in the same way for every archive.
+MAX_PATTERNS = 4  # patterns (words with * or ?) searched in one query
+MAX_PATTERN_WORDS = 100  # words one pattern is expanded to
+MAX_QUERY_WORDS = 250  # words all the patterns of one query are expanded to
+MAX_SCANNED_WORDS = 2_000  # dictionary words one wildcard reads to find them
+WILDCARDS = "*?"
+
 
 class _UnionMixin:
+    words: tuple[str, ...] | None = None  # the bounded expansion, once `bounded`
+
+    def bounded(self, words: list[str]):
+        """Return a copy of this pattern that matches exactly `words`."""
+        out = copy.copy(self)
+        out.words = tuple(words)
+        return out
+
+    def _btexts(self, reader):
+        if self.words is None:
+            return super()._btexts(reader)
+        return [w for w in self.words if (self.fieldname, w) in reader]
+
     def matcher(self, searcher, context=None):
         """Return one constant-score matcher over every expanded word's postings."""
         reader = searcher.reader()
@@ -38,3 +70,33 @@ class UnionPrefix(_UnionMixin, Prefix):
 
 class UnionWildcard(_UnionMixin, Wildcard):
     """A wildcard query (`*`, `?`) over words, at a constant score."""
+
+
+def literal_prefix(pattern: str) -> str:
+    """Return the characters of a wildcard pattern before its first `*` or `?`."""
+    match = re.match(r"[^*?]*", pattern)
+    return match.group(0) if match else ""
+
+
+def expand(pattern: UnionPrefix | UnionWildcard, reader, limit: int) -> tuple[list[str], bool]:
+    """Return up to `limit` words of `reader` that `pattern` matches, alphabetically.
+
+    The boolean says whether they are all of them; it is False as well when the
+    scan stopped after `MAX_SCANNED_WORDS` dictionary words.
+    """
+    if isinstance(pattern, Prefix):
+        prefix, regex = pattern.text, None
+    else:
+        prefix = literal_prefix(pattern.text)
+        regex = re.compile(fnmatch.translate(pattern.text))
+    from_bytes = reader.schema[pattern.fieldname].from_bytes
+    words: list[str] = []
+    for scanned, btext in enumerate(reader.expand_prefix(pattern.fieldname, prefix)):
+        if scanned == MAX_SCANNED_WORDS:
+            return words, False
+        word = from_bytes(btext)
+        if regex is None or regex.match(word):
+            if len(words) == limit:
+                return words, False
+            words.append(word)
+    return words, True
