@@ -14,6 +14,15 @@ frequent searchable words), two_words (mid + frequent word), phrase (three
 consecutive spoken words), speaker (a word + a speaker filter), prefix (a
 word's start without its last 3 letters, then *), facets (a word + counts by
 speaker, organisation, series and year).
+
+Hostile kinds (20 queries each, reported under "hostile"): stars (`*`, `**`,
+`?*`, `?`), infix (`*e* *a*`: two patterns without a literal start), leading
+(`*tion`), one_letter (`p*`), many_patterns (six two-letter prefixes).
+`--clients N` then times the normal kinds again (50 queries each, within
+`--load-s` seconds) while N threads of the same process loop on hostile
+queries, as anonymous visitors could: reported under "under_load". With
+`--clients-on normal` the threads loop on normal queries instead: the control,
+what saturation alone costs (one warm searcher serves one search at a time).
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -45,6 +55,8 @@ SPEAKERS = 2_000
 ORGS = 300
 SERIES = 25
 QUERIES_PER_KIND = 200
+HOSTILE_PER_KIND = 20
+LOADED_PER_KIND = 50
 
 _ONSETS = "b c d f g j l m n p r s t v ch pr tr gr bl cr fl pl".split()
 _VOWELS = "a e i o u é è ê à â ô ou ai au eu".split()
@@ -215,6 +227,27 @@ def queries(corpus: Corpus, seed: int) -> dict[str, list[SearchRequest]]:
     }
 
 
+def hostile_queries(corpus: Corpus, seed: int) -> dict[str, list[SearchRequest]]:
+    """Return the requests that once expanded to most of the dictionary, by kind."""
+    rng = random.Random(seed + 3)
+    n = HOSTILE_PER_KIND
+    letters = "abcdefghijlmnoprstuv"
+    content = corpus.vocab[len(_FUNCTION) :]
+    stars = ["*", "**", "?*", "?", "??", "*?*"]
+    return {
+        "stars": [SearchRequest(q=stars[i % len(stars)]) for i in range(n)],
+        "infix": [
+            SearchRequest(q=f"*{rng.choice('aeiou')}* *{rng.choice('aeiou')}*") for _ in range(n)
+        ],
+        "leading": [SearchRequest(q="*" + rng.choice(_SUFFIXES[3:])) for _ in range(n)],
+        "one_letter": [SearchRequest(q=rng.choice(letters) + "*") for _ in range(n)],
+        "many_patterns": [
+            SearchRequest(q=" ".join(w[:2] + "*" for w in rng.sample(content[:2000], 6)))
+            for _ in range(n)
+        ],
+    }
+
+
 def _phrases(corpus: Corpus, rng: random.Random, n: int) -> list[str]:
     # Three consecutive spoken words, from segments of the first sessions.
     small = Corpus(hours=min(corpus.hours, 20), seed=corpus.seed)
@@ -237,6 +270,61 @@ def _percentiles(samples_ms: list[float]) -> dict[str, float]:
     }
 
 
+def _time(searcher: Searcher, requests: list[SearchRequest], budget_s: float) -> list[float]:
+    """Return the latency (ms) of each request, stopping once `budget_s` seconds are spent."""
+    samples = []
+    stop_at = time.perf_counter() + budget_s
+    for request in requests:
+        started = time.perf_counter()
+        results = searcher.search(request)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert all(hit.snippet_html for hit in results.hits)
+        if started > stop_at:
+            break
+    return samples
+
+
+def _hostile_client(
+    searcher: Searcher, requests: list[SearchRequest], stop: threading.Event, done: list[int]
+) -> None:
+    """Loop on hostile requests until `stop` is set (or 10,000 of them)."""
+    for request in itertools.islice(itertools.cycle(requests), 10_000):
+        if stop.is_set():
+            return
+        searcher.search(request)
+        done.append(1)
+
+
+def _under_load(
+    searcher: Searcher,
+    normal: dict[str, list[SearchRequest]],
+    hostile: list[SearchRequest],
+    clients: int,
+    load_s: float,
+) -> dict[str, object]:
+    """Time normal requests while `clients` threads loop on hostile ones, within `load_s`."""
+    stop, done = threading.Event(), []
+    threads = [
+        threading.Thread(target=_hostile_client, args=(searcher, hostile[i:], stop, done))
+        for i in range(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    figures: dict[str, object] = {}
+    stop_at = time.perf_counter() + load_s
+    try:
+        for kind, requests in normal.items():
+            left = max(0.0, stop_at - time.perf_counter())
+            samples = _time(searcher, requests[:LOADED_PER_KIND], left)
+            figures[kind] = {**_percentiles(samples), "n": len(samples)}
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+    figures["hostile_done"] = len(done)
+    return figures
+
+
 def main() -> None:
     """Build (or reuse) an index, time the queries and print one JSON object."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -245,6 +333,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--procs", type=int, default=2)
     parser.add_argument("--limitmb", type=int, default=512)
+    parser.add_argument("--clients", type=int, default=0, help="hostile threads (0: none)")
+    parser.add_argument("--clients-on", choices=("hostile", "normal"), default="hostile")
+    parser.add_argument("--load-s", type=float, default=120.0, help="time budget under load")
+    parser.add_argument("--skip-normal", action="store_true", help="only hostile figures")
     args = parser.parse_args()
 
     corpus = Corpus(args.hours, args.seed)
@@ -262,18 +354,28 @@ def main() -> None:
 
     searcher = Searcher(index_dir)
     top = 10  # the README's figures are for a highlighted top 10, whatever the portal's page size
+    normal = {
+        kind: [replace(r, page_size=top) for r in requests]
+        for kind, requests in queries(corpus, args.seed).items()
+    }
+    hostile = {
+        kind: [replace(r, page_size=top) for r in requests]
+        for kind, requests in hostile_queries(corpus, args.seed).items()
+    }
     figures: dict[str, dict[str, float]] = {}
-    for kind, requests in queries(corpus, args.seed).items():
-        requests = [replace(r, page_size=top) for r in requests]
+    for kind, requests in normal.items() if not args.skip_normal else ():
         for request in requests[:10]:  # warm caches for this kind
             searcher.search(request)
-        samples = []
-        for request in requests:
-            started = time.perf_counter()
-            results = searcher.search(request)
-            samples.append((time.perf_counter() - started) * 1000)
-            assert all(hit.snippet_html for hit in results.hits)
-        figures[kind] = _percentiles(samples)
+        figures[kind] = _percentiles(_time(searcher, requests, float("inf")))
+    hostile_figures = {
+        kind: _percentiles(_time(searcher, requests, float("inf")))
+        for kind, requests in hostile.items()
+    }
+    under_load = None
+    if args.clients:
+        pool = hostile if args.clients_on == "hostile" else normal
+        mixed = [r for group in zip(*pool.values(), strict=False) for r in group]
+        under_load = _under_load(searcher, normal, mixed, args.clients, args.load_s)
     segments = segments if segments is not None else searcher.doc_count()
     print(
         json.dumps(
@@ -283,6 +385,16 @@ def main() -> None:
                 "build_s": build_s,
                 "size_mb": size_mb,
                 "queries": figures,
+                "hostile": hostile_figures,
+                **(
+                    {
+                        "clients": args.clients,
+                        "clients_on": args.clients_on,
+                        "under_load": under_load,
+                    }
+                    if under_load
+                    else {}
+                ),
             }
         )
     )
