@@ -17,7 +17,8 @@ speaker, organisation, series and year).
 
 Hostile kinds (20 queries each, reported under "hostile"): stars (`*`, `**`,
 `?*`, `?`), infix (`*e* *a*`: two patterns without a literal start), leading
-(`*tion`), one_letter (`p*`), many_patterns (six two-letter prefixes).
+(`*tion`), one_letter (`p*`), many_patterns (six two-letter prefixes),
+word_range (`[b TO t]`).
 `--clients N` then times the normal kinds again (50 queries each, within
 `--load-s` seconds) while N threads of the same process loop on hostile
 queries, as anonymous visitors could: reported under "under_load". With
@@ -244,6 +245,9 @@ def hostile_queries(corpus: Corpus, seed: int) -> dict[str, list[SearchRequest]]
         "many_patterns": [
             SearchRequest(q=" ".join(w[:2] + "*" for w in rng.sample(content[:2000], 6)))
             for _ in range(n)
+        ],
+        "word_range": [
+            SearchRequest(q="[{} TO {}]".format(*sorted(rng.sample(letters, 2)))) for _ in range(n)
         ],
     }
 

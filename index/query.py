@@ -43,6 +43,7 @@ from index.terms import (
     MAX_QUERY_WORDS,
     UnionPrefix,
     UnionWildcard,
+    Words,
     expand,
     literal_prefix,
 )
@@ -61,6 +62,8 @@ _FIELD_NAMES = {*KEY_QUERY_FIELDS, "year", "date"} | {a for al in ALIASES.values
 _EMPTY_FIELD_RE = re.compile(r"(?:^|[\s(])(\w+):(?=\s|$|\))")
 _YEAR_SPAN_RE = re.compile(r"^(\d{4})\s*(?:-|\.\.)\s*(\d{4})$")
 _WORD_RE = re.compile(r"\w+")
+# Their values are bounded by the calendar: date:2018 needs all its 365 days.
+_CALENDAR_FIELDS = ("date", "year")
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ class _Parser(QueryParser):
             # which would exclude every French one.
             if any(not terms(text, lang) for lang in LANGUAGES):
                 return None
-        if fieldname in TEXT_FIELDS and termclass in (Prefix, Wildcard):
+        if fieldname in (*TEXT_FIELDS, PLAIN_FIELD) and termclass in (Prefix, Wildcard):
             # Matched against unstemmed words; the same clause for every language.
             cls = UnionPrefix if termclass is Prefix else UnionWildcard
             return cls(PLAIN_FIELD, fold(text), boost=boost)
@@ -188,16 +191,20 @@ def rewrite(query: Query, tables: KeyTables, unresolved: list[str]) -> Query:
 
 
 def _is_pattern(query: Query) -> bool:
-    # A lone "*" reaches us as Every over the plain field.
-    return isinstance(query, UnionPrefix | UnionWildcard) or (
-        isinstance(query, Every) and query.fieldname == PLAIN_FIELD
+    """Say whether `query` expands to words of the index (a lone "*" is Every over plain)."""
+    if isinstance(query, Every):
+        return query.fieldname == PLAIN_FIELD
+    return isinstance(query, Prefix | Wildcard | TermRange) and (
+        query.fieldname not in _CALENDAR_FIELDS
     )
 
 
 def _pattern_text(query: Query) -> str:
     if isinstance(query, Every):
         return "*"
-    return query.text + "*" if isinstance(query, UnionPrefix) else query.text
+    if isinstance(query, TermRange):
+        return f"[{query.start or ''} TO {query.end or ''}]"
+    return query.text + "*" if isinstance(query, Prefix) else query.text
 
 
 def _drop_patterns(query: Query, ignored: dict[NoticeCode, list[str]], seen: list[int]):
@@ -210,7 +217,9 @@ def _drop_patterns(query: Query, ignored: dict[NoticeCode, list[str]], seen: lis
     if _is_pattern(query):
         text = _pattern_text(query)
         seen[0] += 1
-        if isinstance(query, Every) or not literal_prefix(query.text):
+        if isinstance(query, Every) or (
+            not isinstance(query, TermRange) and not literal_prefix(query.text)
+        ):
             ignored.setdefault(NoticeCode.PATTERN_NEEDS_LETTERS, []).append(text)
             return None
         if seen[0] > MAX_PATTERNS:
@@ -241,26 +250,29 @@ def bound_patterns(parsed: ParsedQuery, reader) -> ParsedQuery:
     Done per search, against the whole index, so that every segment matches the
     same words; when a pattern matched more, the notice says which were cut.
     """
-    patterns = [q for q in parsed.query.leaves() if isinstance(q, UnionPrefix | UnionWildcard)]
+    patterns = [q for q in parsed.query.leaves() if _is_pattern(q) and not isinstance(q, Every)]
     if not patterns:
         return parsed
     limit = min(MAX_PATTERN_WORDS, MAX_QUERY_WORDS // len(patterns))
     cut: list[str] = []
 
     def bound(q: Query) -> Query:
-        if isinstance(q, UnionPrefix | UnionWildcard):
-            words, complete = expand(q, reader, limit)
-            if not complete:
-                cut.append(_pattern_text(q))
-            return q.bounded(words) if words else NullQuery
-        return q if q.is_leaf() else q.apply(bound)
+        if not _is_pattern(q) or isinstance(q, Every):  # a lone "*" was dropped by parse()
+            return q if q.is_leaf() else q.apply(bound)
+        words, complete = expand(q, reader, limit)
+        if not complete:
+            cut.append(_pattern_text(q))
+        if not words:
+            return NullQuery
+        # Prefixes and wildcards stay themselves, so that highlighting sees them.
+        bounded = isinstance(q, UnionPrefix | UnionWildcard)
+        return q.bounded(words) if bounded else Words(q.fieldname, words, boost=q.boost)
 
     query = simplify(bound(parsed.query))
     notice = parsed.notice
     if cut and notice is None:
-        notice = Notice(
-            NoticeCode.PATTERN_LIMITED, {"patterns": ", ".join(cut), "words": str(limit)}
-        )
+        patterns = ", ".join(dict.fromkeys(cut))  # "[a TO b]" is one clause per language
+        notice = Notice(NoticeCode.PATTERN_LIMITED, {"patterns": patterns, "words": str(limit)})
     return ParsedQuery(query, notice)
 
 

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import copy
 import fnmatch
+import itertools
 import re
 
 import numpy as np
 from whoosh.matching import ListMatcher, NullMatcher
-from whoosh.query import Prefix, Wildcard
+from whoosh.query import MultiTerm, Prefix, TermRange, Wildcard
 
 # Chosen so that the worst query stays under 100 ms on 60,000 segments (see
 # benchmarks/search.py, hostile kinds); not settings, since they trade cost
@@ -64,6 +65,26 @@ class _UnionMixin:
         return ListMatcher(ids.tolist(), all_weights=self.boost)
 
 
+class Words(_UnionMixin, MultiTerm):
+    """A fixed list of terms of one field, matched at a constant score (a bounded range)."""
+
+    def __init__(self, fieldname: str, words: list[str], boost: float = 1.0) -> None:
+        self.fieldname, self.words, self.boost = fieldname, tuple(words), boost
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and (self.fieldname, self.words, self.boost) == (
+            other.fieldname,
+            other.words,
+            other.boost,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.fieldname, self.words, self.boost))
+
+    def __repr__(self) -> str:
+        return f"Words({self.fieldname!r}, {list(self.words)!r})"
+
+
 class UnionPrefix(_UnionMixin, Prefix):
     """A prefix query matching all words that start with `text`, at a constant score."""
 
@@ -78,18 +99,21 @@ def literal_prefix(pattern: str) -> str:
     return match.group(0) if match else ""
 
 
-def expand(pattern: UnionPrefix | UnionWildcard, reader, limit: int) -> tuple[list[str], bool]:
+def expand(pattern: Prefix | Wildcard | TermRange, reader, limit: int) -> tuple[list[str], bool]:
     """Return up to `limit` words of `reader` that `pattern` matches, alphabetically.
 
     The boolean says whether they are all of them; it is False as well when the
     scan stopped after `MAX_SCANNED_WORDS` dictionary words.
     """
+    from_bytes = reader.schema[pattern.fieldname].from_bytes
+    if isinstance(pattern, TermRange):  # every word it reads is in the range
+        found = [from_bytes(b) for b in itertools.islice(pattern._btexts(reader), limit + 1)]
+        return found[:limit], len(found) <= limit
     if isinstance(pattern, Prefix):
         prefix, regex = pattern.text, None
     else:
         prefix = literal_prefix(pattern.text)
         regex = re.compile(fnmatch.translate(pattern.text))
-    from_bytes = reader.schema[pattern.fieldname].from_bytes
     words: list[str] = []
     for scanned, btext in enumerate(reader.expand_prefix(pattern.fieldname, prefix)):
         if scanned == MAX_SCANNED_WORDS:

@@ -117,3 +117,27 @@ def test_a_specific_pattern_finds_all_its_words_without_notice(wide_index: Path,
     results = run(wide_index, q)
     assert results.notice is None, results.notice
     assert {hit.segment_id for hit in results.hits} == expected
+
+
+@pytest.mark.parametrize("q", ["plain:*e*", "text_fr:*e*", "id:*1*"])
+def test_naming_an_internal_field_does_not_escape_the_bounds(index_dir: Path, q: str):
+    results = run(index_dir, q)
+    assert results.total == 0
+    assert results.notice is not None
+    assert results.notice.code == NoticeCode.PATTERN_NEEDS_LETTERS
+
+
+@pytest.mark.parametrize("q", ["[amot000 TO amot999]", "plain:[amot000 TO amot999]"])
+def test_a_range_of_words_is_bounded_like_a_pattern(wide_index: Path, q: str):
+    results = run(wide_index, q)
+    assert {hit.segment_id for hit in results.hits} == {1000 + n for n in range(MAX_PATTERN_WORDS)}
+    assert results.notice is not None
+    assert results.notice.code == NoticeCode.PATTERN_LIMITED
+    assert results.notice.params["patterns"] == "[amot000 TO amot999]"
+
+
+def test_date_ranges_are_not_bounded(index_dir: Path):
+    # Dates are bounded by the calendar; a year is 365 of them, more than a pattern's words.
+    results = run(index_dir, "date:[2018-01-01 TO 2019-12-31]")
+    assert results.notice is None
+    assert {hit.segment_id for hit in results.hits} == {1, 2, 3, 4, 10, 11, 12}
