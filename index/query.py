@@ -1,8 +1,8 @@
 """From what a researcher types to a Whoosh query, never raising on bad input.
 
 Syntax: words (all must match), "exact phrases", OR, -exclusion (or NOT),
-prefix*, wild?ca*ds, and fields speaker:, org:, session:, series:, year: (2018, 2015-2018,
-[2015 TO 2018]) and date: (2018-03, [2018-01-01 TO 2018-06-30], >2018-01-01).
+prefix*, wild?ca*ds, and fields speaker:, org:, session:, series:, year: (2018,
+2015-2018, [2015 TO 2018]) and date: (2018-03, [2018-01-01 TO 2018-06-30], >2018-01-01).
 A malformed query is searched as plain words, with a notice code saying why.
 Patterns (prefixes and wildcards) cost at most a bounded expansion: one that
 does not start with a letter or digit, or beyond the first `MAX_PATTERNS`, is
@@ -114,11 +114,10 @@ def parse(
     if problem:
         return plain_query(text, problem)
     unresolved: list[str] = []
-    ignored: dict[NoticeCode, list[str]] = {}
     try:
         parsed = _parser().parse(text)
-        query = rewrite(parsed, tables or KeyTables(), unresolved)
-        query = simplify(_drop_patterns(query, ignored, [0]) or NullQuery)
+        query, ignored = _drop_patterns(rewrite(parsed, tables or KeyTables(), unresolved))
+        query = simplify(query)
     except Exception:  # whatever the parser chokes on, the user still gets results
         return plain_query(text, Notice(NoticeCode.UNREADABLE))
     if unresolved:
@@ -207,41 +206,50 @@ def _pattern_text(query: Query) -> str:
     return query.text + "*" if isinstance(query, Prefix) else query.text
 
 
-def _drop_patterns(query: Query, ignored: dict[NoticeCode, list[str]], seen: list[int]):
-    """Return `query` without the patterns too costly to expand (None when nothing is left).
+def _drop_patterns(query: Query) -> tuple[Query, dict[NoticeCode, list[str]]]:
+    """Return `query` without the patterns too costly to expand, and those, by notice.
 
     A pattern without a literal start would read the whole dictionary, so it is
     left out, like a stop word, rather than emptying the query; so are those
-    after the first `MAX_PATTERNS`. `ignored` collects them under their notice.
+    after the first `MAX_PATTERNS`.
     """
-    if _is_pattern(query):
-        text = _pattern_text(query)
-        seen[0] += 1
-        if isinstance(query, Every) or (
-            not isinstance(query, TermRange) and not literal_prefix(query.text)
-        ):
-            ignored.setdefault(NoticeCode.PATTERN_NEEDS_LETTERS, []).append(text)
+    ignored: dict[NoticeCode, list[str]] = {}
+    kept = 0
+
+    def drop(q: Query) -> Query | None:  # None: nothing left
+        nonlocal kept
+        if _is_pattern(q):
+            start = isinstance(q, TermRange) or (
+                not isinstance(q, Every) and literal_prefix(q.text)
+            )
+            code = NoticeCode.PATTERN_NEEDS_LETTERS if not start else None
+            if code is None and kept == MAX_PATTERNS:
+                code = NoticeCode.TOO_MANY_PATTERNS
+            if code is None:
+                kept += 1
+                return q
+            ignored.setdefault(code, []).append(_pattern_text(q))
             return None
-        if seen[0] > MAX_PATTERNS:
-            ignored.setdefault(NoticeCode.TOO_MANY_PATTERNS, []).append(text)
-            return None
-        return query
-    if query.is_leaf():
-        return query
-    if isinstance(query, Not):
-        inner = _drop_patterns(query.query, ignored, seen)
-        return None if inner is None else Not(inner)
-    if isinstance(query, AndNot):
-        positive = _drop_patterns(query.a, ignored, seen)
-        negative = _drop_patterns(query.b, ignored, seen)
-        if positive is None:
-            return None
-        return positive if negative is None else AndNot(positive, negative)
-    if isinstance(query, And | Or):
-        kids = [_drop_patterns(q, ignored, seen) for q in query.subqueries]
-        kids = [k for k in kids if k is not None]
-        return type(query)(kids, boost=query.boost) if kids else None
-    return query.apply(lambda q: _drop_patterns(q, ignored, seen) or NullQuery)
+        if q.is_leaf():
+            return q
+        if isinstance(q, Not):
+            inner = drop(q.query)
+            return None if inner is None else Not(inner)
+        if isinstance(q, AndNot):
+            positive, negative = drop(q.a), drop(q.b)
+            if positive is None or negative is None:
+                return positive
+            return AndNot(positive, negative)
+        if isinstance(q, And | Or):
+            kids = [k for k in map(drop, q.subqueries) if k is not None]
+            return type(q)(kids, boost=q.boost) if kids else None
+        return q.apply(lambda child: _or_null(drop(child)))
+
+    return _or_null(drop(query)), ignored
+
+
+def _or_null(query: Query | None) -> Query:
+    return NullQuery if query is None else query
 
 
 def bound_patterns(parsed: ParsedQuery, reader) -> ParsedQuery:
