@@ -9,7 +9,6 @@ of words and phrases are scored by `fastpath` (numpy BM25F).
 from __future__ import annotations
 
 import math
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +17,7 @@ from whoosh.query import And, NullQuery, Query, Term
 from index.facets import FACET_FIELDS, KeyTables, SegmentTable, segment_table
 from index.fastpath import Segment, SegmentLengths, evaluate
 from index.highlight import find_matches, first_match_ms, match_spec, snippet_html
+from index.locks import FairLock
 from index.query import ParsedQuery, bound_patterns, filter_query, parse, prune
 from index.results import Group, Hit, SearchRequest, SearchResults
 from index.store import current_generation, open_current
@@ -33,7 +33,7 @@ class Searcher:
 
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = Path(index_dir)
-        self._lock = threading.RLock()
+        self._lock = FairLock()
         self._generation: Path | None = None
         self._index = None
         self._searcher = None
