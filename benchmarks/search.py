@@ -18,6 +18,17 @@ speaker, organisation, series and year).
 Searches see what the portal's do: the sessions the catalogue publishes, handed
 in with each request; `--drafts 0.1` leaves one session in ten out of that set,
 so that the visibility mask has documents to hide.
+
+Hostile kinds (20 queries each, reported under "hostile"): stars (`*`, `**`,
+`?*`, `?`), infix (`*e* *a*`: two patterns without a literal start), leading
+(`*tion`), one_letter (`p*`), many_patterns (six two-letter prefixes),
+word_range (`[b TO t]`). They also report their mean CPU time per query (`cpu_mean_ms`), which
+other work on the machine does not inflate. `--clients N` then times the
+normal kinds again (50 queries each, within `--load-s` seconds) while N
+threads of the same process loop on hostile queries, as anonymous visitors
+could: reported under "under_load". With `--clients-on normal` the threads
+loop on normal queries instead: the control, what saturation alone costs (one
+warm searcher serves one search at a time).
 """
 
 from __future__ import annotations
@@ -30,6 +41,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -49,6 +61,8 @@ SPEAKERS = 2_000
 ORGS = 300
 SERIES = 25
 QUERIES_PER_KIND = 200
+HOSTILE_PER_KIND = 20
+LOADED_PER_KIND = 50
 
 _ONSETS = "b c d f g j l m n p r s t v ch pr tr gr bl cr fl pl".split()
 _VOWELS = "a e i o u é è ê à â ô ou ai au eu".split()
@@ -219,6 +233,30 @@ def queries(corpus: Corpus, seed: int) -> dict[str, list[SearchRequest]]:
     }
 
 
+def hostile_queries(corpus: Corpus, seed: int) -> dict[str, list[SearchRequest]]:
+    """Return the requests that once expanded to most of the dictionary, by kind."""
+    rng = random.Random(seed + 3)
+    n = HOSTILE_PER_KIND
+    letters = "abcdefghijlmnoprstuv"
+    content = corpus.vocab[len(_FUNCTION) :]
+    stars = ["*", "**", "?*", "?", "??", "*?*"]
+    return {
+        "stars": [SearchRequest(q=stars[i % len(stars)]) for i in range(n)],
+        "infix": [
+            SearchRequest(q=f"*{rng.choice('aeiou')}* *{rng.choice('aeiou')}*") for _ in range(n)
+        ],
+        "leading": [SearchRequest(q="*" + rng.choice(_SUFFIXES[3:])) for _ in range(n)],
+        "one_letter": [SearchRequest(q=rng.choice(letters) + "*") for _ in range(n)],
+        "many_patterns": [
+            SearchRequest(q=" ".join(w[:2] + "*" for w in rng.sample(content[:2000], 6)))
+            for _ in range(n)
+        ],
+        "word_range": [
+            SearchRequest(q="[{} TO {}]".format(*sorted(rng.sample(letters, 2)))) for _ in range(n)
+        ],
+    }
+
+
 def _phrases(corpus: Corpus, rng: random.Random, n: int) -> list[str]:
     # Three consecutive spoken words, from segments of the first sessions.
     small = Corpus(hours=min(corpus.hours, 20), seed=corpus.seed)
@@ -241,6 +279,61 @@ def _percentiles(samples_ms: list[float]) -> dict[str, float]:
     }
 
 
+def _time(searcher: Searcher, requests: list[SearchRequest], budget_s: float) -> list[float]:
+    """Return the latency (ms) of each request, stopping once `budget_s` seconds are spent."""
+    samples = []
+    stop_at = time.perf_counter() + budget_s
+    for request in requests:
+        started = time.perf_counter()
+        results = searcher.search(request)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert all(hit.snippet_html for hit in results.hits)
+        if started > stop_at:
+            break
+    return samples
+
+
+def _hostile_client(
+    searcher: Searcher, requests: list[SearchRequest], stop: threading.Event, done: list[int]
+) -> None:
+    """Loop on hostile requests until `stop` is set (or 10,000 of them)."""
+    for request in itertools.islice(itertools.cycle(requests), 10_000):
+        if stop.is_set():
+            return
+        searcher.search(request)
+        done.append(1)
+
+
+def _under_load(
+    searcher: Searcher,
+    normal: dict[str, list[SearchRequest]],
+    hostile: list[SearchRequest],
+    clients: int,
+    load_s: float,
+) -> dict[str, object]:
+    """Time normal requests while `clients` threads loop on hostile ones, within `load_s`."""
+    stop, done = threading.Event(), []
+    threads = [
+        threading.Thread(target=_hostile_client, args=(searcher, hostile[i:], stop, done))
+        for i in range(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    figures: dict[str, object] = {}
+    stop_at = time.perf_counter() + load_s
+    try:
+        for kind, requests in normal.items():
+            left = max(0.0, stop_at - time.perf_counter())
+            samples = _time(searcher, requests[:LOADED_PER_KIND], left)
+            figures[kind] = {**_percentiles(samples), "n": len(samples)}
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+    figures["hostile_done"] = len(done)
+    return figures
+
+
 def main() -> None:
     """Build (or reuse) an index, time the queries and print one JSON object."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -250,6 +343,10 @@ def main() -> None:
     parser.add_argument("--procs", type=int, default=2)
     parser.add_argument("--limitmb", type=int, default=512)
     parser.add_argument("--drafts", type=float, default=0.1, help="share of unpublished sessions")
+    parser.add_argument("--clients", type=int, default=0, help="hostile threads (0: none)")
+    parser.add_argument("--clients-on", choices=("hostile", "normal"), default="hostile")
+    parser.add_argument("--load-s", type=float, default=120.0, help="time budget under load")
+    parser.add_argument("--skip-normal", action="store_true", help="only hostile figures")
     args = parser.parse_args()
 
     corpus = Corpus(args.hours, args.seed)
@@ -270,18 +367,34 @@ def main() -> None:
     every = round(1 / args.drafts) if args.drafts > 0 else 0
     published = frozenset(s for i, s in enumerate(sessions) if not every or i % every)
     top = 10  # the README's figures are for a highlighted top 10, whatever the portal's page size
+    normal = {
+        kind: [replace(r, page_size=top, published=published) for r in requests]
+        for kind, requests in queries(corpus, args.seed).items()
+    }
+    hostile = {
+        kind: [replace(r, page_size=top, published=published) for r in requests]
+        for kind, requests in hostile_queries(corpus, args.seed).items()
+    }
     figures: dict[str, dict[str, float]] = {}
-    for kind, requests in queries(corpus, args.seed).items():
-        requests = [replace(r, page_size=top, published=published) for r in requests]
+    for kind, requests in normal.items() if not args.skip_normal else ():
         for request in requests[:10]:  # warm caches for this kind
             searcher.search(request)
-        samples = []
-        for request in requests:
-            started = time.perf_counter()
-            results = searcher.search(request)
-            samples.append((time.perf_counter() - started) * 1000)
-            assert all(hit.snippet_html for hit in results.hits)
-        figures[kind] = _percentiles(samples)
+        figures[kind] = _percentiles(_time(searcher, requests, float("inf")))
+    hostile_figures: dict[str, dict[str, float]] = {}
+    for kind, requests in hostile.items():
+        # CPU time too: what a query costs, whatever else shares the machine.
+        started_cpu = time.thread_time()
+        samples = _time(searcher, requests, float("inf"))
+        cpu_ms = (time.thread_time() - started_cpu) * 1000
+        hostile_figures[kind] = {
+            **_percentiles(samples),
+            "cpu_mean_ms": round(cpu_ms / len(samples), 2),
+        }
+    under_load = None
+    if args.clients:
+        pool = hostile if args.clients_on == "hostile" else normal
+        mixed = [r for group in zip(*pool.values(), strict=False) for r in group]
+        under_load = _under_load(searcher, normal, mixed, args.clients, args.load_s)
     segments = segments if segments is not None else searcher.doc_count()
     print(
         json.dumps(
@@ -292,6 +405,16 @@ def main() -> None:
                 "size_mb": size_mb,
                 "drafts": len(sessions) - len(published),
                 "queries": figures,
+                "hostile": hostile_figures,
+                **(
+                    {
+                        "clients": args.clients,
+                        "clients_on": args.clients_on,
+                        "under_load": under_load,
+                    }
+                    if under_load
+                    else {}
+                ),
             }
         )
     )

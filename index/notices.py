@@ -22,6 +22,10 @@ class NoticeCode(StrEnum):
     EMPTY_FIELD = "empty_field"  # params: field, e.g. "speaker"
     UNRESOLVED = "unresolved"  # params: values, e.g. "speaker:nobody, org:x"
     ONLY_COMMON_WORDS = "only_common_words"  # only stop words, which are not indexed
+    # Patterns (words with * or ?) whose cost is bounded:
+    PATTERN_NEEDS_LETTERS = "pattern_needs_letters"  # ignored; params: patterns, e.g. "*e*, ?"
+    TOO_MANY_PATTERNS = "too_many_patterns"  # the later ones ignored; params: max, patterns
+    PATTERN_LIMITED = "pattern_limited"  # searched for some words only; params: patterns, words
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,12 @@
 """From what a researcher types to a Whoosh query, never raising on bad input.
 
 Syntax: words (all must match), "exact phrases", OR, -exclusion (or NOT),
-prefix*, and fields speaker:, org:, session:, series:, year: (2018, 2015-2018,
-[2015 TO 2018]) and date: (2018-03, [2018-01-01 TO 2018-06-30], >2018-01-01).
+prefix*, wild?ca*ds, and fields speaker:, org:, session:, series:, year: (2018,
+2015-2018, [2015 TO 2018]) and date: (2018-03, [2018-01-01 TO 2018-06-30], >2018-01-01).
 A malformed query is searched as plain words, with a notice code saying why.
+Patterns (prefixes and wildcards) cost at most a bounded expansion: one that
+does not start with a letter or digit, or beyond the first `MAX_PATTERNS`, is
+ignored, and `bound_patterns` cuts the others' words, each time with a notice.
 """
 
 from __future__ import annotations
@@ -34,7 +37,16 @@ from index.analysis import LANGUAGES, fold, terms
 from index.facets import KeyTables
 from index.notices import Notice, NoticeCode
 from index.schema import PLAIN_FIELD, TEXT_FIELDS, build_schema
-from index.terms import UnionPrefix, UnionWildcard
+from index.terms import (
+    MAX_PATTERN_WORDS,
+    MAX_PATTERNS,
+    MAX_QUERY_WORDS,
+    UnionPrefix,
+    UnionWildcard,
+    Words,
+    expand,
+    literal_prefix,
+)
 
 MAX_PLAIN_WORDS = 32
 KEY_QUERY_FIELDS = ("speaker", "org", "session", "series")
@@ -50,6 +62,8 @@ _FIELD_NAMES = {*KEY_QUERY_FIELDS, "year", "date"} | {a for al in ALIASES.values
 _EMPTY_FIELD_RE = re.compile(r"(?:^|[\s(])(\w+):(?=\s|$|\))")
 _YEAR_SPAN_RE = re.compile(r"^(\d{4})\s*(?:-|\.\.)\s*(\d{4})$")
 _WORD_RE = re.compile(r"\w+")
+# Their values are bounded by the calendar: date:2018 needs all its 365 days.
+_CALENDAR_FIELDS = ("date", "year")
 
 
 @dataclass(frozen=True)
@@ -71,7 +85,7 @@ class _Parser(QueryParser):
             # which would exclude every French one.
             if any(not terms(text, lang) for lang in LANGUAGES):
                 return None
-        if fieldname in TEXT_FIELDS and termclass in (Prefix, Wildcard):
+        if fieldname in (*TEXT_FIELDS, PLAIN_FIELD) and termclass in (Prefix, Wildcard):
             # Matched against unstemmed words; the same clause for every language.
             cls = UnionPrefix if termclass is Prefix else UnionWildcard
             return cls(PLAIN_FIELD, fold(text), boost=boost)
@@ -102,11 +116,21 @@ def parse(
     unresolved: list[str] = []
     try:
         parsed = _parser().parse(text)
-        query = simplify(rewrite(parsed, tables or KeyTables(), unresolved))
+        query, ignored = _drop_patterns(rewrite(parsed, tables or KeyTables(), unresolved))
+        query = simplify(query)
     except Exception:  # whatever the parser chokes on, the user still gets results
         return plain_query(text, Notice(NoticeCode.UNREADABLE))
     if unresolved:
         return ParsedQuery(query, Notice(NoticeCode.UNRESOLVED, {"values": ", ".join(unresolved)}))
+    if NoticeCode.PATTERN_NEEDS_LETTERS in ignored:
+        patterns = ", ".join(ignored[NoticeCode.PATTERN_NEEDS_LETTERS])
+        return ParsedQuery(query, Notice(NoticeCode.PATTERN_NEEDS_LETTERS, {"patterns": patterns}))
+    if NoticeCode.TOO_MANY_PATTERNS in ignored:
+        params = {
+            "max": str(MAX_PATTERNS),
+            "patterns": ", ".join(ignored[NoticeCode.TOO_MANY_PATTERNS]),
+        }
+        return ParsedQuery(query, Notice(NoticeCode.TOO_MANY_PATTERNS, params))
     if query is NullQuery and _WORD_RE.search(text):
         return ParsedQuery(query, Notice(NoticeCode.ONLY_COMMON_WORDS))
     return ParsedQuery(query)
@@ -163,6 +187,101 @@ def rewrite(query: Query, tables: KeyTables, unresolved: list[str]) -> Query:
     if name == "date":
         return _date_clause(query)
     return query
+
+
+def _is_pattern(query: Query) -> bool:
+    """Say whether `query` expands to words of the index (a lone "*" is Every over plain)."""
+    if isinstance(query, Every):
+        return query.fieldname == PLAIN_FIELD
+    return isinstance(query, Prefix | Wildcard | TermRange) and (
+        query.fieldname not in _CALENDAR_FIELDS
+    )
+
+
+def _pattern_text(query: Query) -> str:
+    if isinstance(query, Every):
+        return "*"
+    if isinstance(query, TermRange):
+        return f"[{query.start or ''} TO {query.end or ''}]"
+    return query.text + "*" if isinstance(query, Prefix) else query.text
+
+
+def _drop_patterns(query: Query) -> tuple[Query, dict[NoticeCode, list[str]]]:
+    """Return `query` without the patterns too costly to expand, and those, by notice.
+
+    A pattern without a literal start would read the whole dictionary, so it is
+    left out, like a stop word, rather than emptying the query; so are those
+    after the first `MAX_PATTERNS`.
+    """
+    ignored: dict[NoticeCode, list[str]] = {}
+    kept = 0
+
+    def drop(q: Query) -> Query | None:  # None: nothing left
+        nonlocal kept
+        if _is_pattern(q):
+            start = isinstance(q, TermRange) or (
+                not isinstance(q, Every) and literal_prefix(q.text)
+            )
+            code = NoticeCode.PATTERN_NEEDS_LETTERS if not start else None
+            if code is None and kept == MAX_PATTERNS:
+                code = NoticeCode.TOO_MANY_PATTERNS
+            if code is None:
+                kept += 1
+                return q
+            ignored.setdefault(code, []).append(_pattern_text(q))
+            return None
+        if q.is_leaf():
+            return q
+        if isinstance(q, Not):
+            inner = drop(q.query)
+            return None if inner is None else Not(inner)
+        if isinstance(q, AndNot):
+            positive, negative = drop(q.a), drop(q.b)
+            if positive is None or negative is None:
+                return positive
+            return AndNot(positive, negative)
+        if isinstance(q, And | Or):
+            kids = [k for k in map(drop, q.subqueries) if k is not None]
+            return type(q)(kids, boost=q.boost) if kids else None
+        return q.apply(lambda child: _or_null(drop(child)))
+
+    return _or_null(drop(query)), ignored
+
+
+def _or_null(query: Query | None) -> Query:
+    return NullQuery if query is None else query
+
+
+def bound_patterns(parsed: ParsedQuery, reader) -> ParsedQuery:
+    """Expand each prefix and wildcard once, to a bounded number of the index's words.
+
+    Done per search, against the whole index, so that every segment matches the
+    same words; when a pattern matched more, the notice says which were cut.
+    """
+    patterns = [q for q in parsed.query.leaves() if _is_pattern(q) and not isinstance(q, Every)]
+    if not patterns:
+        return parsed
+    limit = min(MAX_PATTERN_WORDS, MAX_QUERY_WORDS // len(patterns))
+    cut: list[str] = []
+
+    def bound(q: Query) -> Query:
+        if not _is_pattern(q) or isinstance(q, Every):  # a lone "*" was dropped by parse()
+            return q if q.is_leaf() else q.apply(bound)
+        words, complete = expand(q, reader, limit)
+        if not complete:
+            cut.append(_pattern_text(q))
+        if not words:
+            return NullQuery
+        # Prefixes and wildcards stay themselves, so that highlighting sees them.
+        bounded = isinstance(q, UnionPrefix | UnionWildcard)
+        return q.bounded(words) if bounded else Words(q.fieldname, words, boost=q.boost)
+
+    query = simplify(bound(parsed.query))
+    notice = parsed.notice
+    if cut and notice is None:
+        patterns = ", ".join(dict.fromkeys(cut))  # "[a TO b]" is one clause per language
+        notice = Notice(NoticeCode.PATTERN_LIMITED, {"patterns": patterns, "words": str(limit)})
+    return ParsedQuery(query, notice)
 
 
 def _key_clause(query: Query, name: str, tables: KeyTables, unresolved: list[str]) -> Query:

@@ -10,7 +10,6 @@ see is one `visibility.View` per request: the catalogue's published sessions.
 from __future__ import annotations
 
 import math
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +18,8 @@ from whoosh.query import And, NullQuery, Query, Term
 from index.facets import FACET_FIELDS, KeyTables, SegmentTable, segment_table
 from index.fastpath import Segment, SegmentLengths, evaluate
 from index.highlight import find_matches, first_match_ms, match_spec, snippet_html
-from index.query import ParsedQuery, filter_query, parse, prune
+from index.locks import FairLock
+from index.query import ParsedQuery, bound_patterns, filter_query, parse, prune
 from index.results import Group, Hit, SearchRequest, SearchResults
 from index.store import current_generation, open_current
 from index.suggest import suggest
@@ -36,7 +36,7 @@ class Searcher:
 
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = Path(index_dir)
-        self._lock = threading.RLock()
+        self._lock = FairLock()
         self._generation: Path | None = None
         self._index = None
         self._searcher = None
@@ -157,6 +157,7 @@ def _search(searcher, view: View, fast: list[Segment], request: SearchRequest) -
         if (request.q or "").strip()
         else ParsedQuery(NullQuery)
     )
+    parsed = bound_patterns(parsed, searcher.reader())
     filters = filter_query(
         session=request.session,
         speaker=request.speaker,

@@ -42,6 +42,24 @@ def notice_text(notice: Notice | None) -> str | None:
         return _("Nothing in the archive matches %(values)s.", values=params.get("values", ""))
     if code == NoticeCode.ONLY_COMMON_WORDS:
         return _("The query has only very common words, which are not indexed.")
+    if code == NoticeCode.PATTERN_NEEDS_LETTERS:
+        return _(
+            "A word with * or ? must start with a letter or digit; ignored: %(patterns)s.",
+            patterns=params.get("patterns", ""),
+        )
+    if code == NoticeCode.TOO_MANY_PATTERNS:
+        return _(
+            "Only the first %(max)s words with * or ? were searched; ignored: %(patterns)s.",
+            max=params.get("max", ""),
+            patterns=params.get("patterns", ""),
+        )
+    if code == NoticeCode.PATTERN_LIMITED:
+        return _(
+            "%(patterns)s: too many words match; only the first ones in alphabetical order "
+            "(at most %(words)s) were searched. Type more letters to narrow it.",
+            patterns=params.get("patterns", ""),
+            words=params.get("words", ""),
+        )
     problem = _problem_text(notice)
     if problem is None:
         return _("The query could not be read; searched for its words.")

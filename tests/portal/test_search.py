@@ -81,6 +81,7 @@ def test_a_very_long_query_is_cut_with_a_notice(client):
         ("speaker:nobody", "Rien dans l’archive ne correspond à speaker:nobody.", "Nothing in"),
         ('"capteurs', "un guillemet n’est pas fermé", "a quotation mark is not closed"),
         ("le la les", "ne contient que des mots très courants", "only very common words"),
+        ("*e*", "doit commencer par une lettre", "must start with a letter"),
     ],
 )
 def test_index_notices_are_worded_in_the_interface_language(client, query, french, english):
