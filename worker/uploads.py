@@ -101,8 +101,10 @@ def check_name(name: str, policy: UploadPolicy) -> str:
 
 
 def check_size(name: str, size_bytes: int, policy: UploadPolicy) -> None:
-    """Refuse empty files and files over the size limit."""
-    if size_bytes <= 0:
+    """Refuse sizes that are no byte count, empty files and files over the size limit."""
+    if size_bytes < 0:
+        raise UploadError(f"the size announced for “{name}” ({size_bytes}) is not a byte count")
+    if size_bytes == 0:
         raise UploadError(f"“{name}” is empty (0 bytes): choose the recording itself")
     if size_bytes > policy.max_bytes:
         raise UploadError(

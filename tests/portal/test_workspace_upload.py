@@ -138,6 +138,7 @@ def test_interrupted_upload_resumes_where_it_stopped(ws_app, archivist, talk):
     ("name", "size", "status", "reason"),
     [
         ("vide.mp4", 0, 400, "is empty"),
+        ("moins.mp4", -1, 400, "is not a byte count"),
         ("notes.txt", 100, 415, ".txt files are not accepted"),
         ("../../../etc/cron.d/x.mp4", 100, 400, "must not contain folders"),
         ("..\\..\\evil.mp4", 100, 400, "must not contain folders"),
