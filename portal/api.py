@@ -19,7 +19,7 @@ from portal.services.params import int_param, version_param
 from portal.services.people import speaker_view
 from portal.services.search import SearchUnavailable, read_form
 from portal.services.transcript import load_transcript
-from portal.wording import citation_text, notice_text
+from portal.wording import citation_text, citation_words, notice_text
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -100,7 +100,9 @@ def cite(slug: str, version: int, start_ms: int, end_ms: int):
     """Return the citation of a passage of one transcript version."""
     if end_ms <= start_ms:
         return api_error(400, "the end of a quotation must come after its start")
-    citation = make_citation(get_db(), slug, version, start_ms, end_ms, request.url_root)
+    citation = make_citation(
+        get_db(), slug, version, start_ms, end_ms, request.url_root, citation_words()
+    )
     if citation is None:
         return api_error(404, f"no transcript version {version} of a published session '{slug}'")
     return jsonify(shapes.citation_json(citation, citation_text(citation)))

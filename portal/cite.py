@@ -9,7 +9,7 @@ from portal.i18n import use_content_language
 from portal.services.bounds import ID, TIME_MS
 from portal.services.citation import cite, csl_text
 from portal.services.sessions import find_session
-from portal.wording import citation_text
+from portal.wording import citation_text, citation_words
 
 bp = Blueprint("cite", __name__)
 
@@ -26,7 +26,7 @@ def show(slug: str, version: int, start_ms: int, end_ms: int):
     if session is None:
         abort(404)
     use_content_language(session.language)
-    citation = cite(db, slug, version, start_ms, end_ms, request.url_root)
+    citation = cite(db, slug, version, start_ms, end_ms, request.url_root, citation_words())
     if citation is None:
         abort(404)
     return render_template(

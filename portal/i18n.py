@@ -57,8 +57,10 @@ def current_language() -> str:
 
 
 def _remember_choice(response: Response) -> Response:
+    # An API call's ?lang= words one answer (the cite dialog sends its page's language);
+    # only a reader's choice on a page is remembered for the pages to come.
     choice = request.args.get("lang")
-    if choice in languages():
+    if choice in languages() and request.blueprint != "api":
         response.set_cookie(LANG_COOKIE, choice, max_age=_COOKIE_MAX_AGE_S, samesite="Lax")
     return response
 

@@ -10,7 +10,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 
 from index.notices import Notice, NoticeCode
-from portal.services.citation import Citation, span_text
+from portal.services.citation import Citation, CitationWords, span_text
 
 
 def citation_text(citation: Citation) -> str:
@@ -29,6 +29,14 @@ def citation_text(citation: Citation) -> str:
     parts.append(_("at %(time)s", time=span_text(citation.start_ms, citation.end_ms)))
     parts.append(_("transcript version %(version)s", version=citation.version))
     return ", ".join(parts) + ". " + citation.permalink
+
+
+def citation_words() -> CitationWords:
+    """Return the words BibTeX and CSL-JSON add to the catalogue's, in the reader's language."""
+    return CitationWords(
+        version=lambda version: _("transcript version %(version)s", version=version),
+        genre=_("Seminar recording"),
+    )
 
 
 def notice_text(notice: Notice | None) -> str | None:

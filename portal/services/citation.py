@@ -3,13 +3,23 @@
 A citation pins the transcript version it quotes, so it can always be reproduced;
 when a later correction exists, the current wording is returned beside it. Its
 links are absolute (they are what a citation is for): the caller gives the site's
-URL. The citation sentence in the reader's language is written by portal/wording.py.
+URL. The citation sentence in the reader's language is written by portal/wording.py,
+which also hands over the few words the machine formats print (CitationWords).
+
+Every format carries the moment: the quoted range (h:mm:ss–h:mm:ss) and the transcript
+version ride in a bracketed title suffix, "Title [0:12:03–0:13:10, transcript version 3]",
+because the title is the one field every citation style prints (APA, Harvard, Chicago and
+MLA drop `note`; Harvard drops `genre`; a CSL `locator` belongs to an in-text citation, not
+to the item). The permalink (?t= and &v=) is the URL. The series is the CSL `event` only
+(a talk is given at an event, not published in a container): APA printed it twice when it
+was both, and `event` is the variable citeproc-py knows (not CSL 1.0.2's `event-title`).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
@@ -19,12 +29,24 @@ from sqlalchemy.orm import selectinload
 from core.catalogue import queries
 from core.catalogue.schema import Person, Segment, Session, Transcript
 from core.text import ascii_key
-from core.timecodes import format_short_clock
+from core.timecodes import format_clock
 from portal.links import absolute, cite_path, session_path
 from portal.services.bounds import MAX_ID, MAX_TIME_MS
 from portal.services.sessions import PersonRef, people_of, person_ref
 
 MAX_QUOTE_CHARS = 1500  # a citation quotes a passage, not a whole talk
+
+
+def _english_version(version: int) -> str:
+    return f"transcript version {version}"
+
+
+@dataclass(frozen=True)
+class CitationWords:
+    """The words a citation prints besides the catalogue's, in the reader's language."""
+
+    version: Callable[[int], str] = field(default=_english_version)  # "transcript version 3"
+    genre: str = "Seminar recording"
 
 
 @dataclass(frozen=True)
@@ -39,6 +61,8 @@ class Citation:
     latest_version: int
     start_ms: int
     end_ms: int
+    span: str  # "0:12:03–0:13:10", the quoted range as h:mm:ss–h:mm:ss
+    moment: str  # the span and the version, as the title suffix prints them
     quote: str
     current_quote: str  # the same instants in the latest version
     speakers: tuple[PersonRef, ...]
@@ -54,12 +78,20 @@ class Citation:
 
 
 def cite(
-    db: OrmSession, slug: str, version: int, start_ms: int, end_ms: int, site_url: str
+    db: OrmSession,
+    slug: str,
+    version: int,
+    start_ms: int,
+    end_ms: int,
+    site_url: str,
+    words: CitationWords | None = None,
 ) -> Citation | None:
     """Return the citation of [start_ms, end_ms) in a published session's version, or None.
 
-    site_url is the site's root ("https://host/"), which the permalinks start with.
+    site_url is the site's root ("https://host/"), which the permalinks start with;
+    words are the reader's language's (English when not given).
     """
+    words = words or CitationWords()
     if not (1 <= version <= MAX_ID and 0 <= start_ms <= end_ms <= MAX_TIME_MS):
         return None  # no such version or instant: never a number SQL cannot hold
     session = queries.get_session(db, slug)
@@ -83,6 +115,7 @@ def cite(
     clip_url = absolute(
         site_url, session_path(slug, start_ms, end_ms=end_ms, version=version, exact=True)
     )
+    span = span_text(start_ms, end_ms)
     fields = dict(
         session=slug,
         session_title=session.title,
@@ -92,6 +125,8 @@ def cite(
         latest_version=latest.version,
         start_ms=start_ms,
         end_ms=end_ms,
+        span=span,
+        moment=f"{span}, {words.version(version)}",
         quote=quote,
         current_quote=current,
         speakers=speakers,
@@ -102,7 +137,7 @@ def cite(
     return Citation(
         **fields,
         bibtex=_bibtex(session, fields),
-        csl_json=_csl(session, fields),
+        csl_json=_csl(session, fields, words),
     )
 
 
@@ -163,12 +198,18 @@ def _piece(text: str, words: list, start_ms: int, end_ms: int) -> str:
 
 
 def span_text(start_ms: int, end_ms: int) -> str:
-    """Write a quoted span as the player shows times ("1:02:03–1:02:10")."""
-    return f"{format_short_clock(start_ms)}–{format_short_clock(end_ms)}"
+    """Write a quoted span as h:mm:ss–h:mm:ss ("0:12:03–0:13:10"), hours always shown."""
+    return f"{_clock(start_ms)}–{_clock(end_ms)}"
 
 
-def _span(fields: dict) -> str:
-    return span_text(fields["start_ms"], fields["end_ms"])
+def _clock(ms: int) -> str:
+    # "0:12:03", not "12:03": in a citation a bare m:ss could be read as h:mm.
+    return format_clock(ms).removeprefix("0")
+
+
+def _titled(fields: dict) -> str:
+    """Return the session's title with the moment as a bracketed suffix."""
+    return f"{fields['session_title']} [{fields['moment']}]"
 
 
 def _split_name(name: str) -> tuple[str, str]:
@@ -200,43 +241,43 @@ def _bibtex(session: Session, fields: dict) -> str:
     if authors:
         joined = " and ".join(f"{family}, {given}".strip(", ") for given, family in authors)
         lines.append(f"  author = {{{_bib_escape(joined)}}},")
-    lines.append(f"  title = {{{{{_bib_escape(session.title)}}}}},")
+    # LaTeX writes an en dash as "--" (an en dash character needs a UTF-8 engine).
+    title = _titled(fields).replace("–", "--")
+    lines.append(f"  title = {{{{{_bib_escape(title)}}}}},")
     if fields["series_title"]:
         lines.append(f"  howpublished = {{{_bib_escape(fields['series_title'])}}},")
     if session.date:
         lines.append(f"  year = {{{year}}},")
         lines.append(f"  date = {{{session.date.isoformat()}}},")
-    note = f"{_span(fields)}, transcript version {fields['version']}"
     if fields["quote"]:
-        note += f": ``{fields['quote']}''"
-    lines.append(f"  note = {{{_bib_escape(note)}}},")
+        quoted = "``" + fields["quote"] + "''"  # LaTeX's opening and closing quotes
+        lines.append(f"  note = {{{_bib_escape(quoted)}}},")
     lines.append(f"  url = {{{fields['permalink']}}},")
     lines.append(f"  urldate = {{{date.today().isoformat()}}}")
     lines.append("}")
     return "\n".join(lines)
 
 
-def _csl(session: Session, fields: dict) -> dict:
+def _csl(session: Session, fields: dict, words: CitationWords) -> dict:
     """Return a CSL-JSON item (type "speech") of the quoted passage."""
     item: dict = {
-        "id": f"{fields['session']}-v{fields['version']}-{fields['start_ms']}",
+        "id": f"{fields['session']}-v{fields['version']}-{fields['start_ms']}-{fields['end_ms']}",
         "type": "speech",
-        "title": session.title,
+        "title": _titled(fields),
         "author": [
             dict(zip(("given", "family"), _split_name(p.name), strict=True))
             for p in fields["speakers"]
         ],
         "language": session.language or "fr",
-        "genre": "Seminar recording",
+        "genre": words.genre,
         "URL": fields["permalink"],
         "accessed": {"date-parts": [[*date.today().timetuple()[:3]]]},
-        "note": f"{_span(fields)}, transcript version {fields['version']}",
+        "note": fields["moment"],
     }
     if fields["quote"]:
         item["abstract"] = fields["quote"]
     if fields["series_title"]:
-        item["container-title"] = fields["series_title"]
-        item["event-title"] = fields["series_title"]
+        item["event"] = fields["series_title"]
     if session.date:
         item["issued"] = {"date-parts": [[*session.date.timetuple()[:3]]]}
     if session.place:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -76,3 +78,51 @@ def test_cite_dialog_works_from_the_keyboard_and_copies(page: Page, context):
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
     expect(page.locator(".ln:focus")).to_have_attribute("data-s", "4800")
+
+
+def _cite_selected_words(page: Page) -> None:
+    select_words(page, 24_100, "données", "collectivités")
+    page.locator("#cite-selection").click()
+    expect(page.locator("#cite-dialog")).to_be_visible()
+
+
+def test_cite_dialog_on_a_french_page_cites_in_french_whatever_the_browser_prefers(
+    browser, base_url: str
+):
+    """A French session page read with an English browser: the dialog speaks the page's language."""
+    context = browser.new_context(
+        base_url=base_url,
+        locale="en-US",
+        viewport={"width": 390, "height": 844},
+        bypass_csp=True,
+    )
+    page = context.new_page()
+    try:
+        open_session(page)
+        expect(page.locator("html")).to_have_attribute("lang", "fr")
+        _cite_selected_words(page)
+        expect(page.locator("#cite-h")).to_have_text("Citer 0:00:24–0:00:26")
+        expect(page.locator("#cite-text")).to_have_value(
+            re.compile(r"« données ouvertes des collectivités », dans « .*, à 0:00:24–0:00:26, ")
+        )
+        text = page.locator("#cite-text").input_value()
+        assert "version 1 de la transcription. http://" in text
+        expect(page.locator("#cite-bibtex")).to_have_value(
+            re.compile(r"\[0:00:24--0:00:26, version 1 de la transcription\]")
+        )
+        page.screenshot(path="/tmp/cite-dialog-fr-phone.png")
+    finally:
+        context.close()
+
+
+def test_cite_dialog_on_an_english_page_cites_in_english_and_names_the_range(page: Page):
+    open_session(page, "?lang=en")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    _cite_selected_words(page)
+    expect(page.locator("#cite-h")).to_have_text("Quote & cite 0:00:24–0:00:26")
+    expect(page.locator("#cite-text")).to_have_value(
+        re.compile(r"“données ouvertes des collectivités”, in “.*, at 0:00:24–0:00:26, ")
+    )
+    csl = page.locator("#cite-csl").input_value()
+    assert "[0:00:24–0:00:26, transcript version 1]" in csl and "?t=24.6&v=1" in csl
+    page.screenshot(path="/tmp/cite-dialog-en-desktop.png")

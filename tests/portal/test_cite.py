@@ -20,7 +20,7 @@ def test_citation_quotes_the_selected_words_with_speaker_and_source(client):
     assert body["clip_url"] == f"http://localhost/sessions/{SLUG}?t=24.1&end=26.3&v=1"
     text = body["text"]
     assert text.startswith("Pierre Saulnier (Neocity), « Les données ouvertes des collectivités »")
-    assert "29 janvier 2018" in text and "à 0:24–0:26" in text
+    assert "29 janvier 2018" in text and "à 0:00:24–0:00:26" in text
     assert "Séminaire PUCA-LATTS" in text and text.endswith(body["permalink"])
 
 
@@ -35,7 +35,7 @@ def test_bibtex_and_csl_json(client):
     assert csl["type"] == "speech"
     assert csl["author"] == [{"given": "Pierre", "family": "Saulnier"}]
     assert csl["issued"] == {"date-parts": [[2018, 1, 29]]}
-    assert csl["container-title"].startswith("Séminaire PUCA-LATTS")
+    assert csl["event"].startswith("Séminaire PUCA-LATTS") and "container-title" not in csl
     json.dumps(csl)
 
 

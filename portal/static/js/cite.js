@@ -15,7 +15,17 @@
 
   function apiUrl(start, end) {
     // The template renders the route for version 1, 0-1 ms; swap in the real values.
-    return shell.dataset.citeApi.replace(/\/1\/0-1$/, "/" + shell.dataset.version + "/" + start + "-" + end);
+    var url = shell.dataset.citeApi.replace(/\/1\/0-1$/, "/" + shell.dataset.version + "/" + start + "-" + end);
+    // The citation is worded in the page's language, whatever the browser prefers.
+    var lang = document.documentElement.lang;
+    return lang ? url + "?lang=" + encodeURIComponent(lang) : url;
+  }
+
+  /* "0:12:03", as citations write times (hours always shown). */
+  function clock(ms) {
+    var s = Math.floor(Math.max(0, ms) / 1000);
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    return Math.floor(s / 3600) + ":" + pad(Math.floor(s / 60) % 60) + ":" + pad(s % 60);
   }
 
   function lineOf(node) {
@@ -48,6 +58,7 @@
   }
 
   function fill(data) {
+    document.getElementById("cite-range").textContent = data.span;
     document.getElementById("cite-quote").textContent = data.quote;
     var who = data.speakers.map(function (p) { return p.affiliation ? p.name + " (" + p.affiliation + ")" : p.name; }).join(", ");
     document.getElementById("cite-source").textContent = [who, data.session_title].filter(Boolean).join(" — ");
@@ -62,6 +73,8 @@
   function open(span) {
     opener = document.activeElement;
     status.textContent = "";
+    // The header names the quoted range at once; the server's answer confirms it.
+    document.getElementById("cite-range").textContent = clock(span.start) + "–" + clock(span.end);
     dialog.dataset.state = "loading";
     if (!dialog.open) dialog.showModal();
     fetch(apiUrl(span.start, span.end), { headers: { Accept: "application/json" } })
