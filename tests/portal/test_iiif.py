@@ -192,3 +192,12 @@ def test_a_sound_recording_paints_a_canvas_without_dimensions(audio_client) -> N
     assert body["type"] == "Sound"
     assert body["format"].startswith("audio/")
     assert "thumbnail" not in data
+
+
+def test_published_media_may_be_played_by_viewers_on_other_sites(client, manifest) -> None:
+    """IIIF viewers load the painted media with crossorigin="anonymous": it needs CORS."""
+    body = manifest["items"][0]["items"][0]["items"][0]["body"]
+    response = _get(client, body["id"])
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    response.close()
