@@ -238,3 +238,19 @@ def test_a_poster_is_the_thumbnail_in_oembed_and_the_manifest(fresh_archive: Bui
         assert f'poster="/media/{fresh_archive.sha256}/poster.jpg"' in html
     finally:
         app.extensions["archive"].catalogue.dispose()
+
+
+def test_the_services_paths_are_the_routes(app) -> None:
+    """The plain-data services build the paths the blueprints serve (like portal/links.py)."""
+    from portal.services.embed import embed_path
+    from portal.services.iiif import manifest_path, transcript_page_path
+
+    slug = "a b-é"
+    with app.test_request_context():
+        from flask import url_for
+
+        assert manifest_path(slug) == url_for("iiif.manifest", slug=slug)
+        assert transcript_page_path(slug, 3) == url_for("iiif.transcript", slug=slug, version=3)
+        assert embed_path(slug, 21_500, 30_000) == url_for(
+            "embed.player", slug=slug, t="21.5", end="30"
+        )
