@@ -82,6 +82,12 @@ class Settings:
     trusted_proxies: int = setting(
         0, "reverse proxies whose X-Forwarded-For/-Proto/-Host are believed; 0 trusts none"
     )
+    iiif_rights: str = setting(
+        "", "licence URL (Creative Commons or RightsStatements.org) of IIIF manifests; empty: none"
+    )
+    embed_frame_ancestors: tuple[str, ...] = setting(
+        ("*",), "sites that may frame the embeddable player (CSP frame-ancestors); `*`: any"
+    )
 
     @property
     def media_dir(self) -> Path:

@@ -176,4 +176,6 @@ def media(sha: str, kind: str, ext: str):
     if public is None:  # a draft previewed by an archivist: no shared cache may keep it
         response.cache_control.public = False
         response.cache_control.private = True
+    else:  # IIIF viewers (crossorigin="anonymous") play published media from other sites
+        response.headers["Access-Control-Allow-Origin"] = "*"
     return response

@@ -4,9 +4,10 @@
 #   ffmpeg     media probing and conversion (imageio-ffmpeg is the fallback)
 #   espeak-ng  synthesised speech for the demo and the tests
 #   chromium   headless browser for the browser tests (Playwright cannot download one here)
+#   npm        fetches the IIIF viewer a browser test loads (once, into ~/.cache)
 set -euo pipefail
 want=("$@")
-[ ${#want[@]} -gt 0 ] || want=(ffmpeg espeak-ng chromium)
+[ ${#want[@]} -gt 0 ] || want=(ffmpeg espeak-ng chromium npm)
 missing=()
 packages=()
 for entry in "${want[@]}"; do

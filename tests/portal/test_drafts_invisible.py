@@ -193,6 +193,9 @@ def probes(shas: dict[str, str]) -> dict[str, list[str | Same]]:
         "api.session": "/api/sessions/{}",
         "cite.show": "/cite/{}/1/0-4000",
         "api.cite": "/api/cite/{}/1/0-4000",
+        "iiif.manifest": "/iiif/{}/manifest.json",
+        "iiif.transcript": "/iiif/{}/transcript/1.json",
+        "embed.player": "/sessions/{}/embed?t=2",
     }
     out: dict[str, list[str | Same]] = {
         endpoint: [Same(slug, UNKNOWN_SESSION, url) for slug in WORDS]
@@ -213,6 +216,13 @@ def probes(shas: dict[str, str]) -> dict[str, list[str | Same]]:
         for sha in shas.values()
         for name in ("play.mp4", "poster.jpg")
     ]
+    out["embed.oembed"] = [
+        Same(slug, UNKNOWN_SESSION, "/oembed?url=http://localhost/sessions/{}" + tail)
+        for slug in WORDS
+        for tail in ("", "%3Ft%3D2", "/embed", "&maxwidth=300")
+    ] + [f"/oembed?url=http://localhost/sessions/{SLUG}"]
+    out["iiif.manifest"].append(f"/iiif/{SLUG}/manifest.json")
+    out["iiif.transcript"].append(f"/iiif/{SLUG}/transcript/1.json")
     out["browse.home"] = ["/"]
     out["browse.series"] = [
         Same(SERIES, "no-such-series", "/series/{}"),
