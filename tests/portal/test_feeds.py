@@ -1,4 +1,4 @@
-"""The Atom feed as a feed reader sees it: entries dated by the session, not the import."""
+"""What feed readers and API clients see: Atom entries dated by the session, not the import."""
 
 from __future__ import annotations
 
@@ -48,3 +48,9 @@ def test_entries_are_updated_when_last_modified_never_before_publication(client)
 def test_entries_come_newest_session_first(client):
     published = [stamp(e, "published") for e in entries(client)]
     assert published == sorted(published, reverse=True)
+
+
+def test_the_api_says_which_sessions_have_a_recording(client):
+    listed = client.get("/api/sessions").get_json()["sessions"]
+    assert sorted(s["has_recording"] for s in listed) == [False, False, True]
+    assert "poster_sha256" not in listed[0]
