@@ -29,6 +29,8 @@ def test_home_cards_show_a_poster_frame_or_say_there_is_no_recording(page: Page,
     recorded = page.locator(".session-card", has=page.locator(f'a[href="{SESSION}"]'))
     poster = recorded.locator(".card-poster img")
     expect(poster).to_be_visible()
+    # Lazily loaded: wait for the frame to arrive, then see that it decoded.
+    poster.evaluate("img => img.decode()")
     assert poster.evaluate("img => img.complete && img.naturalWidth > 0")
     expect(recorded).not_to_contain_text(NO_RECORDING[lang])
     others = page.locator(".session-card").filter(has_not=page.locator(f'a[href="{SESSION}"]'))
