@@ -30,22 +30,41 @@ def sitemap():
 
 @bp.get("/feed.atom")
 def feed():
-    """Return an Atom feed of the latest published sessions."""
+    """Return an Atom feed of the published sessions, the latest held first.
+
+    An entry is published on the day the session was held (not the day it was
+    imported) and updated when its catalogue record last changed.
+    """
     sessions = session_service.latest_sessions(get_db())
-    sessions.sort(key=_published_at, reverse=True)
+    sessions.sort(key=lambda s: (_published(s) or _updated(s), s.slug), reverse=True)
     entries = sessions[:FEED_ENTRIES]
-    updated = max((_published_at(s) for s in entries), default=datetime(2000, 1, 1, tzinfo=UTC))
+    updated = max((_updated(s) for s in entries), default=EPOCH)
     body = render_template(
-        "discover/feed.atom.xml", entries=entries, updated=updated, published_at=_published_at
+        "discover/feed.atom.xml",
+        entries=entries,
+        updated=updated,
+        published_of=_published,
+        updated_of=_updated,
     )
     return Response(body, content_type="application/atom+xml; charset=utf-8")
 
 
-def _published_at(summary: session_service.SessionSummary) -> datetime:
-    """When a session appeared: its last update, else its date."""
-    if summary.updated_at is not None:
-        stamp = summary.updated_at
-        return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
-    if summary.date is not None:
-        return datetime.combine(summary.date, time(), tzinfo=UTC)
-    return datetime(2000, 1, 1, tzinfo=UTC)
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _published(summary: session_service.SessionSummary) -> datetime | None:
+    """When the session was held (midnight UTC of its date), None when it has no date."""
+    if summary.date is None:
+        return None
+    return datetime.combine(summary.date, time(), tzinfo=UTC)
+
+
+def _updated(summary: session_service.SessionSummary) -> datetime:
+    """When the session's record last changed, never before it was held (Atom readers
+    take an entry updated before its publication for a broken one)."""
+    held = _published(summary)
+    stamp = summary.updated_at
+    if stamp is None:
+        return held or EPOCH
+    stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    return max(stamp, held) if held else stamp

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from core.timecodes import format_cue_time, format_iso_duration
 from portal.links import absolute, media_path, session_path
 from portal.services.sessions import SessionDetail
@@ -66,17 +68,35 @@ def session_jsonld(
             }
             for p in detail.people
         ]
-    clips = [
-        {
-            "@type": "Clip",
-            "name": e.title,
-            "startOffset": e.start_ms // 1000,
-            "endOffset": -(-e.end_ms // 1000),
-            "url": absolute(site_url, session_path(summary.slug, e.start_ms)),
-        }
-        for e in detail.programme
-        if e.start_ms is not None and e.end_ms is not None and e.end_ms > e.start_ms
-    ]
+    clips = _clips(detail, page_of=lambda ms: absolute(site_url, session_path(summary.slug, ms)))
     if clips:
         data["hasPart"] = clips
     return data
+
+
+def _clips(detail: SessionDetail, page_of: Callable[[int], str]) -> list[dict]:
+    """Return the timed programme items as schema.org Clips, in whole seconds.
+
+    Every offset is floored to the second, as the duration is ("PT0H0M40S" for
+    40.9 s): each Clip then ends exactly where the next one starts, and the last
+    ends at the duration, never after it. A Clip shorter than a second is left out.
+    """
+    duration_ms = detail.media.duration_ms if detail.media else None
+    clips = []
+    for entry in detail.programme:
+        if entry.start_ms is None or entry.end_ms is None:
+            continue
+        end_ms = entry.end_ms if duration_ms is None else min(entry.end_ms, duration_ms)
+        start_s, end_s = entry.start_ms // 1000, end_ms // 1000
+        if end_s <= start_s:
+            continue
+        clips.append(
+            {
+                "@type": "Clip",
+                "name": entry.title,
+                "startOffset": start_s,
+                "endOffset": end_s,
+                "url": page_of(entry.start_ms),
+            }
+        )
+    return clips

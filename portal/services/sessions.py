@@ -67,6 +67,10 @@ class SessionSummary:
     duration_ms: int | None
     updated_at: datetime | None = field(default=None, metadata={"internal": True})
     description: str = ""
+    has_recording: bool = False  # False: programme only, nothing to play yet
+    # The card's poster frame: the recording's hash and the poster's extension.
+    poster_sha256: str | None = field(default=None, metadata={"internal": True})
+    poster_ext: str | None = field(default=None, metadata={"internal": True})
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,7 @@ class SeriesView:
 def summarize(session: Session) -> SessionSummary:
     """Return the list-view summary of a session."""
     recording = playable_recording(session)
+    poster_ext = _poster_ext(recording) if recording else None
     return SessionSummary(
         slug=session.slug,
         title=session.title,
@@ -106,6 +111,9 @@ def summarize(session: Session) -> SessionSummary:
         duration_ms=recording.duration_ms if recording else None,
         updated_at=session.updated_at,
         description=session.description or "",
+        has_recording=recording is not None,
+        poster_sha256=recording.sha256 if poster_ext else None,
+        poster_ext=poster_ext,
     )
 
 
@@ -250,14 +258,18 @@ def media_ref(recording: Recording) -> MediaRef:
     mimetype = mimetypes.guess_type(f"x{suffix}")[0] or "application/octet-stream"
     if not recording.has_video and mimetype.startswith("video/"):
         mimetype = "audio/" + mimetype.split("/", 1)[1]
-    poster_ext = None
-    if recording.poster_path:
-        poster_ext = Path(recording.poster_path).suffix.lstrip(".") or "jpg"
     return MediaRef(
         sha256=recording.sha256,
         ext=suffix.lstrip(".") or "bin",
         mimetype=mimetype,
         has_video=recording.has_video,
         duration_ms=recording.duration_ms,
-        poster_ext=poster_ext,
+        poster_ext=_poster_ext(recording),
     )
+
+
+def _poster_ext(recording: Recording) -> str | None:
+    """Return the extension of the recording's poster frame, None when it has none."""
+    if not recording.poster_path:
+        return None
+    return Path(recording.poster_path).suffix.lstrip(".") or "jpg"

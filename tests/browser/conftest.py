@@ -37,8 +37,8 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 @pytest.fixture(scope="session")
 def browser_archive(tmp_path_factory: pytest.TempPathFactory) -> BuiltArchive:
-    """The seed programme with a 40 s generated recording and its transcript, indexed."""
-    return build_archive(tmp_path_factory.mktemp("browser-archive"))
+    """The seed programme with a 40 s generated recording, its poster and transcript, indexed."""
+    return build_archive(tmp_path_factory.mktemp("browser-archive"), poster=True)
 
 
 def serve(home: Path) -> Iterator[str]:

@@ -1,13 +1,45 @@
-"""Accessibility checks in a real browser: names, keyboard entry points, WCAG AA contrast."""
+"""Accessibility checks in a real browser: axe-core, names, keyboard entry points, contrast."""
 
 from __future__ import annotations
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import SESSION, open_session
 
 pytestmark = pytest.mark.browser
+
+# Every kind of public page: a session with a recording and one with its programme only.
+AXE_PAGES = {
+    "home": "/",
+    "session": SESSION,
+    "session-search": SESSION + "?q=collectivités",
+    "programme-only": "/sessions/2017-01-27-politiques-de-la-ville-intelligente",
+    "search": "/search?q=capteurs",
+    "speaker": "/speakers/pierre-saulnier",
+    "series": "/series/ville-intelligente-cycle-2",
+}
+WIDTHS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
+
+
+@pytest.fixture(scope="module")
+def axe() -> Axe:
+    """axe-core, as the axe-playwright-python package bundles it (injected page by page)."""
+    return Axe()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("name", AXE_PAGES)
+def test_axe_core_finds_no_violation(page: Page, axe: Axe, name, lang, width):
+    page.set_viewport_size(WIDTHS[width])
+    url = AXE_PAGES[name]
+    page.goto(url + ("&" if "?" in url else "?") + f"lang={lang}")
+    violations = axe.run(page).response["violations"]
+    found = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
+    assert found == []
+
 
 UNNAMED_CONTROLS = """
 () => Array.from(document.querySelectorAll('a[href], button, input, select, textarea'))
@@ -58,6 +90,23 @@ def test_every_control_has_a_name_and_text_meets_aa_contrast(page: Page, url):
     page.goto(url)
     assert page.evaluate(UNNAMED_CONTROLS) == []
     assert page.evaluate(LOW_CONTRAST) == []
+
+
+SEARCH_LANDMARK_NAMES = """
+() => Array.from(document.querySelectorAll('[role="search"]'))
+  .filter(el => el.offsetParent !== null)
+  .map(el => el.getAttribute('aria-label')
+    || (document.getElementById(el.getAttribute('aria-labelledby')) || {}).textContent || '')
+  .map(name => name.trim())
+"""
+
+
+@pytest.mark.parametrize("name", ["home", "session", "speaker", "search"])
+def test_each_search_form_is_a_landmark_with_a_name_of_its_own(page: Page, name):
+    page.goto(AXE_PAGES[name])
+    names = page.evaluate(SEARCH_LANDMARK_NAMES)
+    assert names and all(names), names
+    assert len(set(names)) == len(names)
 
 
 def test_skip_link_is_the_first_stop_and_leads_to_the_content(page: Page):

@@ -21,7 +21,7 @@ from core.contracts import TranscribedSegment, Word
 from core.manifest import load_manifest
 from core.settings import Settings, load_settings
 from index.service import index_session
-from ingest.media import probe, sha256_file
+from ingest.media import find_ffmpeg, make_poster, probe, sha256_file
 from tests.support import media_factory
 
 REPO = Path(__file__).resolve().parents[2]
@@ -126,8 +126,12 @@ def build_archive(
     media_source: Path | None = None,
     lines: list[tuple[int, int, str | None, str]] | None = None,
     item_starts_ms: list[int] | None = None,
+    poster: bool = False,
 ) -> BuiltArchive:
-    """Create a complete archive in home: manifest, recording, transcript v1, index."""
+    """Create a complete archive in home: manifest, recording, transcript v1, index.
+
+    poster: take a poster frame, as ingest does (cards and og:image show it).
+    """
     settings = load_settings(test_config={"ARCHIVE_HOME": str(home)})
     catalogue = open_catalogue(settings)
     try:
@@ -142,6 +146,8 @@ def build_archive(
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(media, target)
         relative = str(target.relative_to(settings.home))
+        frame = target.parent / "poster.jpg"
+        poster_path = make_poster(target, frame, found, find_ffmpeg("")) if poster else None
         with catalogue.session() as db:
             session = db.scalar(select(Session).where(Session.slug == SLUG))
             for item, start_ms in zip(
@@ -157,6 +163,7 @@ def build_archive(
                 duration_ms=found.duration_ms,
                 container=found.container,
                 playable_path=relative,
+                poster_path=str(poster_path.relative_to(settings.home)) if poster_path else None,
                 streams=[asdict(stream) for stream in found.streams],
             )
             db.add(recording)
