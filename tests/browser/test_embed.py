@@ -9,6 +9,7 @@ enforced (no eval-polling: waits are promises and locators).
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -97,6 +98,9 @@ def watched(page: Page) -> Iterator[tuple[Page, list[str]]]:
 def player_frame(page: Page) -> Frame:
     frame = page.locator("iframe").element_handle().content_frame()
     assert frame is not None
+    # The iframe may still be on its initial empty document: wait for the player's page.
+    frame.wait_for_url(re.compile(r"^https?://"))
+    frame.wait_for_load_state("domcontentloaded")
     return frame
 
 
