@@ -20,7 +20,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from core.contracts import ExportSegment, Word
-from core.timing import estimate_words
+from core.timing import ESTIMATED, estimate_words
 
 MAX_LINE_CHARS = 42
 MAX_LINES = 2
@@ -142,21 +142,35 @@ def _aligned(texts: list[str], words: list[Word]) -> list[tuple[int, int]] | Non
     if not words:
         return None
     if len(words) == len(texts):
-        return [(w.start_ms, w.end_ms) for w in words]
+        return [_heard_span(text, [word]) for text, word in zip(texts, words, strict=True)]
     spans: list[tuple[int, int]] = []
-    pending, first, index = "", 0, 0
+    pieces: list[Word] = []
+    index = 0
     for word in words:
         if index >= len(texts):
             return None
-        if not pending:
-            first = word.start_ms
-        pending += word.text.strip()
+        pieces.append(word)
+        pending = "".join(piece.text.strip() for piece in pieces)
         if len(pending) >= len(texts[index]):
             if pending != texts[index]:
                 return None
-            spans.append((first, word.end_ms))
-            pending, index = "", index + 1
+            spans.append(_heard_span(texts[index], pieces))
+            pieces, index = [], index + 1
     return spans if index == len(texts) else None
+
+
+def _heard_span(text: str, pieces: list[Word]) -> tuple[int, int]:
+    """Return a token's span from its words, shortened if it lasts longer than it could be said.
+
+    Whisper stretches a segment's first word back over the silence before it
+    ("C" + "'est" from 20.7 s to 26.1 s): its caption would show seconds early.
+    Estimated times are left alone: their span is all we know.
+    """
+    start_ms, end_ms = pieces[0].start_ms, pieces[-1].end_ms
+    longest_ms = 400 + 120 * len(text)
+    if any(piece.probability == ESTIMATED for piece in pieces):
+        return start_ms, end_ms
+    return max(start_ms, end_ms - longest_ms), end_ms
 
 
 def _cut(tokens: list[_Token]) -> list[list[_Token]]:

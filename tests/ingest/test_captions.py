@@ -239,3 +239,54 @@ def test_words_out_of_order_or_outside_their_segment_are_kept_in_it() -> None:
     words = (Word(900, 950, "deux", 0.5), Word(-50, 100, "un", 0.5), Word(5000, 9000, "trois", 0))
     (cue,) = build_cues((ExportSegment(0, 1000, "deux un trois", words),))
     assert cue.lines == ("deux un trois",) and 0 <= cue.start_ms < cue.end_ms
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["vtt", "srt"])
+def test_whisper_timed_french_speech_captions_follow_subtitle_practice(
+    fmt: str, whisper_transcript: ExportTranscript
+) -> None:
+    cues = {"vtt": parse_vtt, "srt": parse_srt}[fmt](export_transcript(whisper_transcript, fmt))
+    assert_subtitle_practice(whisper_transcript, cues)
+
+
+@pytest.fixture(scope="module")
+def whisper_transcript(tmp_path_factory: pytest.TempPathFactory) -> ExportTranscript:
+    """Two FLEURS clips, two speakers, as the base model hears them: real word timings."""
+    from ingest.transcribe import WhisperTranscriber
+    from ingest.whisper_models import resolve_model
+    from tests.support.media_factory import french_clips_recording
+
+    shared = require_shared_media()
+    folder = tmp_path_factory.mktemp("whisper")
+    audio = folder / "two-clips.wav"
+    clips = french_clips_recording(audio, shared, ["fleurs-fr-001", "fleurs-fr-009"])
+    transcriber = WhisperTranscriber(resolve_model("base", folder / "models"), cpu_threads=2)
+    result = transcriber.transcribe(audio, language="fr")
+    second_ms = clips[1]["start_ms"]
+    segments = tuple(
+        ExportSegment(
+            s.start_ms,
+            s.end_ms,
+            s.text,
+            tuple(s.words),
+            speaker_name=SPEAKERS[0] if s.start_ms < second_ms else SPEAKERS[1],
+        )
+        for s in result.segments
+    )
+    return ExportTranscript("fleurs", "FLEURS", "fr", 1, "base", segments)
+
+
+def test_a_word_stretched_over_the_silence_before_it_does_not_show_early() -> None:
+    # Whisper often starts a segment's first word at the end of the previous speech.
+    words = (
+        Word(20_000, 20_100, "C", 0.6),
+        Word(26_000, 26_100, "'est", 0.9),
+        Word(26_100, 26_300, "la", 0.9),
+        Word(26_300, 27_000, "suite.", 0.9),
+    )
+    (cue,) = build_cues((ExportSegment(20_000, 27_000, "C'est la suite.", words),))
+    assert 25_000 <= cue.start_ms <= 26_000
+    estimated = tuple(estimate_words("Applaudissements", 0, 6000))
+    (cue,) = build_cues((ExportSegment(0, 6000, "Applaudissements", estimated),))
+    assert (cue.start_ms, cue.end_ms) == (0, 6000)  # a guessed span is all we know
