@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
+from core.catalogue import Recording, open_catalogue
 from tests.browser.conftest import serve
 from tests.portal.builders import SLUG, build_archive
-from tests.support.media_factory import silence_audio
+from tests.support.media_factory import image_file, silence_audio
 
 pytestmark = pytest.mark.browser
 
@@ -21,6 +23,22 @@ def audio_site(tmp_path_factory: pytest.TempPathFactory):
     home = tmp_path_factory.mktemp("audio-only")
     audio = silence_audio(home / "seance.m4a", 42)
     archive = build_archive(home, media_source=audio)
+    yield from serve(archive.settings.home)
+
+
+@pytest.fixture(scope="module")
+def artwork_site(tmp_path_factory: pytest.TempPathFactory):
+    """The same sound-only session, its recording with a poster (the album artwork)."""
+    home = tmp_path_factory.mktemp("audio-artwork")
+    archive = build_archive(home, media_source=silence_audio(home / "seance.m4a", 42))
+    poster = image_file(archive.media_path.with_name("poster.png"))
+    catalogue = open_catalogue(archive.settings)
+    try:
+        with catalogue.session() as db:
+            for recording in db.scalars(select(Recording)):
+                recording.poster_path = str(poster.relative_to(archive.settings.home))
+    finally:
+        catalogue.dispose()
     yield from serve(archive.settings.home)
 
 
@@ -84,3 +102,15 @@ def test_turning_captions_off_hides_them(page: Page, audio_site: str) -> None:
     expect(page.locator("#audio-captions")).to_be_hidden()
     page.evaluate("document.querySelector('#player track[kind=captions]').track.mode = 'showing'")
     expect(page.locator("#audio-captions span")).to_have_count(2)
+
+
+def test_a_sound_only_session_shows_its_artwork_and_captions_over_it(
+    page: Page, artwork_site: str
+) -> None:
+    open_at_a_two_line_caption(page, artwork_site)
+    artwork = page.locator(".audio-art img")
+    expect(artwork).to_be_visible()
+    page.wait_for_function("document.querySelector('.audio-art img').naturalWidth === 320")
+    assert artwork.bounding_box() == page.locator(".player-frame").bounding_box()
+    expect(page.locator("#audio-captions span")).to_have_count(2)
+    page.screenshot(path="/tmp/audio-captions-artwork.png")
