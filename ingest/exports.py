@@ -7,11 +7,12 @@ outside tools and `ingest.subtitles` (which reads them back) all rely on them.
 from __future__ import annotations
 
 import json
-import textwrap
 from collections.abc import Callable
+from functools import lru_cache
 
 from core.contracts import ExportSegment, ExportTranscript
 from core.timecodes import format_clock, format_cue_time
+from ingest.captions import MAX_LINE_CHARS, Cue, build_cues
 
 # Media type and file extension of each format, for download links.
 EXPORT_FORMATS: dict[str, tuple[str, str]] = {
@@ -21,9 +22,9 @@ EXPORT_FORMATS: dict[str, tuple[str, str]] = {
     "json": ("application/json", ".json"),
 }
 
-# Broadcast caption guidelines keep a subtitle line near 42 characters so it
-# stays readable over a video; longer segments simply get more lines.
-CAPTION_LINE_CHARS = 42
+# VTT and SRT are captions, cut to broadcast practice (ingest.captions); TXT and
+# JSON keep whole segments, for reading and for tools.
+CAPTION_LINE_CHARS = MAX_LINE_CHARS
 
 
 def export_transcript(transcript: ExportTranscript, fmt: str) -> str:
@@ -46,11 +47,6 @@ def _speaker_label(segment: ExportSegment) -> str | None:
     return label or None
 
 
-def _caption_lines(text: str) -> list[str]:
-    """Wrap flattened text into caption lines of about CAPTION_LINE_CHARS."""
-    return textwrap.wrap(text, CAPTION_LINE_CHARS, break_long_words=False, break_on_hyphens=False)
-
-
 def _vtt_escape(text: str) -> str:
     """Escape the characters WebVTT cue text reserves for tags and entities."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -61,8 +57,18 @@ def _note_line(text: str) -> str:
     return _flat(text).replace("-->", "->")
 
 
+@lru_cache(maxsize=8)
+def _cues(segments: tuple[ExportSegment, ...], label_turns: bool) -> tuple[Cue, ...]:
+    """Cut captions once per transcript: the player asks for them on every page view.
+
+    Keyed on the segments themselves (speaker names included), so a renamed
+    speaker or a new version is never served stale captions.
+    """
+    return tuple(build_cues(segments, label_turns))
+
+
 def _to_vtt(transcript: ExportTranscript) -> str:
-    """Write WebVTT: a NOTE header, then one cue per segment with voice tags."""
+    """Write WebVTT: a NOTE header, then captions (ingest.captions) with a voice tag each."""
     out = [
         "WEBVTT",
         "",
@@ -72,36 +78,22 @@ def _to_vtt(transcript: ExportTranscript) -> str:
         f"Model: {_note_line(transcript.model)}",
         "",
     ]
-    for number, segment in enumerate(transcript.segments, start=1):
-        text = _flat(segment.text)
-        if not text:
-            continue  # an empty cue would read as the end of the previous one
-        # Wrap before escaping so that line length counts visible characters.
-        lines = [_vtt_escape(line) for line in _caption_lines(text)]
-        label = _speaker_label(segment)
-        if label:
-            lines[0] = f"<v {_vtt_escape(label)}>{lines[0]}"
-        start, end = format_cue_time(segment.start_ms, "."), format_cue_time(segment.end_ms, ".")
-        timing = f"{start} --> {end}"
-        out += [str(number), timing, *lines, ""]
+    for number, cue in enumerate(_cues(transcript.segments, False), start=1):
+        # Lines are cut before escaping, so that their length counts visible characters.
+        lines = [_vtt_escape(line) for line in cue.lines]
+        if cue.speaker:
+            lines[0] = f"<v {_vtt_escape(cue.speaker)}>{lines[0]}"
+        start, end = format_cue_time(cue.start_ms, "."), format_cue_time(cue.end_ms, ".")
+        out += [str(number), f"{start} --> {end}", *lines, ""]
     return "\n".join(out)
 
 
 def _to_srt(transcript: ExportTranscript) -> str:
-    """Write SubRip: numbered cues with a 'Name: ' prefix when the speaker is known."""
+    """Write SubRip captions, with 'Name: ' where a known speaker starts to speak."""
     out: list[str] = []
-    number = 0
-    for segment in transcript.segments:
-        text = _flat(segment.text)
-        if not text:
-            continue
-        label = _speaker_label(segment)
-        if label:
-            text = f"{label}: {text}"
-        number += 1  # SubRip readers expect an unbroken 1, 2, 3 … sequence
-        start, end = format_cue_time(segment.start_ms, ","), format_cue_time(segment.end_ms, ",")
-        timing = f"{start} --> {end}"
-        out += [str(number), timing, *_caption_lines(text), ""]
+    for number, cue in enumerate(_cues(transcript.segments, True), start=1):
+        start, end = format_cue_time(cue.start_ms, ","), format_cue_time(cue.end_ms, ",")
+        out += [str(number), f"{start} --> {end}", *cue.lines, ""]
     return "\n".join(out)
 
 

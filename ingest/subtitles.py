@@ -43,6 +43,7 @@ _VTT_SKIPPED_BLOCKS = ("WEBVTT", "NOTE", "STYLE", "REGION")
 
 # A SubRip 'Name: ' prefix: up to five words, no space before the colon.
 _PREFIX = re.compile(r"^([^\W\d_][\w.'’-]*(?: [\w.'’-]+){0,4}):\s+(?=\S)")
+_DIALOGUE_DASH = re.compile(r"^[-–—]\s+(?=\S)")
 _NAME_PARTICLES = frozenset({"de", "du", "des", "la", "le", "van", "von", "der", "di", "da"})
 _MAX_NAME_CHARS = 40
 
@@ -203,17 +204,23 @@ def _speaker_prefix(text: str) -> tuple[str, str] | None:
 
 
 def _read_srt(name: str, text: str) -> list[TranscribedSegment]:
-    """Read SubRip cues; 'Name: ' prefixes become speakers if used in 2+ cues."""
+    """Read SubRip cues; 'Name: ' prefixes become speakers if used in 2+ cues.
+
+    As in subtitling (and our export), a name holds until the next name, and a
+    leading dialogue dash marks a change to a speaker nobody named.
+    """
     cues = [(start_ms, end_ms, _clean(raw)) for start_ms, end_ms, raw in _cues(name, text)]
     cues = [cue for cue in cues if cue[2]]
     prefixes = [_speaker_prefix(cue_text) for _start, _end, cue_text in cues]
     # A single 'Note: …' is prose; a convention used repeatedly names speakers.
     use_prefixes = sum(prefix is not None for prefix in prefixes) >= 2
     segments = []
+    speaker = None
     for (start_ms, end_ms, cue_text), prefix in zip(cues, prefixes, strict=True):
-        speaker = None
         if use_prefixes and prefix is not None:
             speaker, cue_text = prefix
+        elif use_prefixes and _DIALOGUE_DASH.match(cue_text):
+            speaker, cue_text = None, _DIALOGUE_DASH.sub("", cue_text, count=1)
         segments.append(_segment(start_ms, end_ms, cue_text, speaker))
     return segments
 

@@ -57,40 +57,52 @@ Version: 2
 Model: whisper-base
 
 1
-00:00:01.000 --> 00:00:04.500
-<v Marie Dupont>Bonjour à tous, bienvenue à cette séance
-consacrée à l'économie sociale &amp;
-solidaire.
+00:00:01.000 --> 00:00:02.069
+<v Marie Dupont>Bonjour à tous, bienvenue
 
 2
-00:00:04.500 --> 00:00:09.250
-<v Jean-Luc Pétré>Merci Marie. Une balise
-&lt;script&gt;alert(1)&lt;/script&gt; n'a rien à faire
-ici.
+00:00:02.069 --> 00:00:04.500
+<v Marie Dupont>à cette séance consacrée
+à l'économie sociale &amp; solidaire.
 
 3
-01:01:01.005 --> 01:01:05.000
-Une question depuis la salle : est-ce que
-la séance est enregistrée ?
+00:00:04.500 --> 00:00:05.342
+<v Jean-Luc Pétré>Merci Marie.
+
+4
+00:00:05.342 --> 00:00:09.250
+<v Jean-Luc Pétré>Une balise &lt;script&gt;alert(1)&lt;/script&gt;
+n'a rien à faire ici.
+
+5
+01:01:01.005 --> 01:01:05.064
+Une question depuis la salle :
+est-ce que la séance est enregistrée ?
 """
 
 GOLDEN_SRT = """\
 1
-00:00:01,000 --> 00:00:04,500
-Marie Dupont: Bonjour à tous, bienvenue à
-cette séance consacrée à l'économie
-sociale & solidaire.
+00:00:01,000 --> 00:00:03,090
+Marie Dupont: Bonjour à tous,
+bienvenue à cette séance consacrée
 
 2
-00:00:04,500 --> 00:00:09,250
-Jean-Luc Pétré: Merci Marie. Une balise
-<script>alert(1)</script> n'a rien à faire
-ici.
+00:00:03,090 --> 00:00:04,500
+à l'économie sociale & solidaire.
 
 3
-01:01:01,005 --> 01:01:05,000
-Une question depuis la salle : est-ce que
-la séance est enregistrée ?
+00:00:04,500 --> 00:00:08,483
+Jean-Luc Pétré: Merci Marie. Une balise
+<script>alert(1)</script> n'a rien
+
+4
+00:00:08,483 --> 00:00:09,483
+à faire ici.
+
+5
+01:01:01,005 --> 01:01:05,064
+– Une question depuis la salle :
+est-ce que la séance est enregistrée ?
 """
 
 GOLDEN_TXT = """\
@@ -200,14 +212,23 @@ def test_vtt_escapes_speaker_names_and_keeps_note_header_safe() -> None:
     assert "Session: Avant -> après\n" in vtt
 
 
-def test_vtt_keeps_a_long_segment_as_one_wrapped_cue() -> None:
+def test_a_long_segment_becomes_several_short_captions() -> None:
+    # One 30-second segment used to be one cue of 8 lines on screen for 30 s.
     words = [f"mot{i}" for i in range(60)]
     vtt = export_transcript(_transcript(ExportSegment(0, 30_000, " ".join(words))), "vtt")
-    cue = vtt.split("\n\n")[2].split("\n")
-    assert cue[:2] == ["1", "00:00:00.000 --> 00:00:30.000"]
-    assert len(cue) > 4
-    assert all(len(line) <= CAPTION_LINE_CHARS for line in cue[2:])
-    assert " ".join(cue[2:]).split() == words
+    cues = [block.split("\n") for block in vtt.strip().split("\n\n")[2:]]
+    assert len(cues) >= 5
+    for cue in cues:
+        start, end = (_ms(time) for time in cue[1].split(" --> "))
+        assert end - start <= 7000
+        assert 1 <= len(cue[2:]) <= 2
+        assert all(len(line) <= CAPTION_LINE_CHARS for line in cue[2:])
+    assert [word for cue in cues for line in cue[2:] for word in line.split()] == words
+
+
+def _ms(clock: str) -> int:
+    hours, minutes, seconds = clock.split(":")
+    return round((int(hours) * 3600 + int(minutes) * 60 + float(seconds)) * 1000)
 
 
 def test_empty_segments_are_skipped_and_srt_numbers_stay_consecutive() -> None:
@@ -220,9 +241,8 @@ def test_empty_segments_are_skipped_and_srt_numbers_stay_consecutive() -> None:
     assert (
         srt == "1\n00:00:00,000 --> 00:00:01,000\nun\n\n2\n00:00:02,000 --> 00:00:03,000\ntrois\n"
     )
-    # VTT cue ids are segment numbers, so the gap shows which segment was empty.
     vtt = export_transcript(transcript, "vtt")
-    assert "\n1\n00:00:00.000" in vtt and "\n3\n00:00:02.000" in vtt and "\n2\n" not in vtt
+    assert "\n1\n00:00:00.000" in vtt and "\n2\n00:00:02.000" in vtt and "\n3\n" not in vtt
 
 
 def test_txt_headers_only_at_turn_changes_of_known_speakers() -> None:

@@ -24,14 +24,29 @@ def _summary(segments: list[TranscribedSegment]) -> list[tuple[int, int, str, st
     return [(s.start_ms, s.end_ms, s.text, s.speaker_name) for s in segments]
 
 
-@pytest.mark.parametrize("fmt", ["vtt", "srt", "json"])
-def test_exports_read_back_with_same_times_text_and_speakers(tmp_path: Path, fmt: str) -> None:
+def test_json_export_reads_back_with_same_times_text_and_speakers(tmp_path: Path) -> None:
     transcript = sample_transcript()
-    path = _write(tmp_path, f"seance.{fmt}", export_transcript(transcript, fmt))
+    path = _write(tmp_path, "seance.json", export_transcript(transcript, "json"))
     segments = read_transcript_file(path)
     assert _summary(segments) == [
         (s.start_ms, s.end_ms, s.text, s.speaker_name) for s in transcript.segments
     ]
+
+
+@pytest.mark.parametrize("fmt", ["vtt", "srt"])
+def test_caption_exports_read_back_with_same_words_speakers_and_turn_starts(
+    tmp_path: Path, fmt: str
+) -> None:
+    """Captions cut segments up; read back, each turn keeps its words, speaker and start."""
+    transcript = sample_transcript()
+    path = _write(tmp_path, f"seance.{fmt}", export_transcript(transcript, fmt))
+    turns: list[tuple[int, str | None, list[str]]] = []
+    for segment in read_transcript_file(path):
+        if turns and segment.speaker_name == turns[-1][1] and segment.speaker_name:
+            turns[-1][2].extend(segment.text.split())
+        else:
+            turns.append((segment.start_ms, segment.speaker_name, segment.text.split()))
+    assert turns == [(s.start_ms, s.speaker_name, s.text.split()) for s in transcript.segments]
 
 
 def test_json_round_trip_keeps_slugs_words_and_confidence(tmp_path: Path) -> None:
@@ -143,11 +158,14 @@ SRT_CASES = {
     "repeated-prefixes-are-speakers": (
         "1\n00:00:01,000 --> 00:00:02,000\nAnne de la Tour: Bonjour.\n\n"
         "2\n00:00:03,000 --> 00:00:04,000\nM. Bruno: Salut.\n\n"
-        "3\n00:00:05,000 --> 00:00:06,000\nSans locuteur.\n",
+        "3\n00:00:05,000 --> 00:00:06,000\nToujours lui.\n\n"
+        "4\n00:00:07,000 --> 00:00:08,000\n– Sans locuteur.\n",
         [
             (1000, 2000, "Bonjour.", "Anne de la Tour"),
             (3000, 4000, "Salut.", "M. Bruno"),
-            (5000, 6000, "Sans locuteur.", None),
+            # A name holds until the next one; a dialogue dash is an unnamed voice.
+            (5000, 6000, "Toujours lui.", "M. Bruno"),
+            (7000, 8000, "Sans locuteur.", None),
         ],
     ),
     "single-prefix-is-prose": (

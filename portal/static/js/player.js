@@ -286,6 +286,39 @@
     });
   });
 
+  /* ---------- captions of a recording without picture ---------- */
+
+  /* Chromium draws no captions over sound alone, or hides them under the controls:
+   * the caption track's active cues are drawn in a box of the frame instead, while
+   * the viewer's caption setting (the track's mode) says "showing". */
+  var captionBox = document.getElementById("audio-captions");
+  var captionElement = video && captionBox ? video.querySelector('track[kind="captions"]') : null;
+  if (captionElement) {
+    var captionTrack = captionElement.track;
+    var ENTITIES = { amp: "&", lt: "<", gt: ">", nbsp: "\u00a0", lrm: "\u200e", rlm: "\u200f" };
+    var cueLines = function (cue) {
+      return cue.text.replace(/<[^>]*>/g, "").replace(/&(amp|lt|gt|nbsp|lrm|rlm);/g, function (_, name) {
+        return ENTITIES[name];
+      }).split("\n");
+    };
+    var drawCaptions = function () {
+      var active = captionTrack.mode === "showing" && captionTrack.activeCues ? captionTrack.activeCues : [];
+      var spans = [];
+      Array.prototype.forEach.call(active, function (cue) {
+        cueLines(cue).forEach(function (text) {
+          var span = document.createElement("span");
+          span.textContent = text;
+          spans.push(span);
+        });
+      });
+      captionBox.replaceChildren.apply(captionBox, spans);
+      captionBox.hidden = !spans.length;
+    };
+    captionTrack.addEventListener("cuechange", drawCaptions);
+    video.textTracks.addEventListener("change", drawCaptions);
+    drawCaptions();
+  }
+
   /* ---------- opening at a moment: ?t=, &end=, #t=start,end ---------- */
 
   function fromHash() {
