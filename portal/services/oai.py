@@ -30,6 +30,9 @@ METADATA_PREFIX = "oai_dc"
 STAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SECONDS = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+# The protocol's own syntax of set specs and metadata prefixes (OAI-PMH.xsd).
+_SET_SPEC = re.compile(r"[A-Za-z0-9\-_.!~*'()]+(:[A-Za-z0-9\-_.!~*'()]+)*")
+_PREFIX = re.compile(r"[A-Za-z0-9\-_.!~*'()]+")
 _DOMAIN = re.compile(r"[a-zA-Z][a-zA-Z0-9\-]*(\.[a-zA-Z][a-zA-Z0-9\-]*)+")
 
 # verb -> (required arguments, optional arguments); resumptionToken is exclusive.
@@ -139,6 +142,10 @@ def parse_request(pairs: list[tuple[str, list[str]]]) -> OaiRequest:
     unknown = sorted(set(args) - required - optional)
     if unknown:
         raise OaiError("badArgument", f"Illegal argument for {verb}: {', '.join(unknown)}.")
+    if not _SET_SPEC.fullmatch(args.get("set", "x")):
+        raise OaiError("badArgument", "set is not a set spec (letters, digits, -_.!~*'() and :).")
+    if not _PREFIX.fullmatch(args.get("metadataPrefix", "x")):
+        raise OaiError("badArgument", "metadataPrefix is not a metadata prefix.")
     if "resumptionToken" in args:
         if len(args) > 1:
             raise OaiError("badArgument", "resumptionToken is an exclusive argument.")

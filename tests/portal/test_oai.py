@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from lxml import etree
 from sickle import Sickle, oaiexceptions
 from sqlalchemy import update
 from werkzeug.serving import make_server
@@ -35,6 +36,7 @@ OAI = "{http://www.openarchives.org/OAI/2.0/}"
 DC = "{http://purl.org/dc/elements/1.1/}"
 OAI_DC = "{http://www.openarchives.org/OAI/2.0/oai_dc/}"
 PAGE_SIZE = 2
+SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).with_name("oai_pmh.xsd"))))
 SEED_SERIES = "ville-intelligente-cycle-2"
 OTHER_SERIES = "cycle-3-mobilites"
 EXTRA = {  # slug -> series slug (None: no series)
@@ -119,6 +121,7 @@ def oai_xml(url: str, method: str = "GET", **args: str) -> ET.Element:
         response = requests.post(url, data=args, timeout=30)
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/xml")
+    SCHEMA.assertValid(etree.fromstring(response.content))
     root = ET.fromstring(response.content)
     check_envelope(root)
     return root
@@ -273,6 +276,8 @@ ERRORS = [
       "until": "2021-01-01"}, "badArgument"),
     ({"verb": "ListRecords", "resumptionToken": "x", "metadataPrefix": "oai_dc"}, "badArgument"),
     ({"verb": "GetRecord", "identifier": "oai:127.0.0.1:" + SLUG}, "badArgument"),
+    ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "a b"}, "badArgument"),
+    ({"verb": "ListRecords", "metadataPrefix": "oai dc"}, "badArgument"),
     ({"verb": "ListRecords", "metadataPrefix": "marc21"}, "cannotDisseminateFormat"),
     ({"verb": "GetRecord", "identifier": "oai:127.0.0.1:" + SLUG, "metadataPrefix": "mods"},
      "cannotDisseminateFormat"),
