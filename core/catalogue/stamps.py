@@ -60,10 +60,10 @@ def touch_changed_sessions(db: OrmSession, _context: object, _instances: object)
             )
             if transcript is not None:
                 _owner(None, transcript.session_id, sessions, session_ids)
-        elif isinstance(obj, Person) and obj.id is not None and obj not in db.new:
-            people.add(obj.id)
-        elif isinstance(obj, Series) and obj.id is not None and obj not in db.new:
-            series.add(obj.id)
+        elif isinstance(obj, Person | Series) and obj.id is not None and obj not in db.new:
+            # Its own columns only: a talk added elsewhere changes its appearances collection.
+            if db.is_modified(obj, include_collections=False):
+                (people if isinstance(obj, Person) else series).add(obj.id)
     for session in sessions:
         session.updated_at = now
     session_ids -= {s.id for s in sessions if s.id is not None}

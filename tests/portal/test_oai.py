@@ -27,6 +27,7 @@ from werkzeug.serving import make_server
 from core.catalogue import open_catalogue
 from core.catalogue.queries import get_session
 from core.catalogue.schema import Appearance, Person, ProgrammeItem, Series, Session
+from core.programme import add_item
 from core.settings import load_settings
 from portal import create_app
 from tests.portal.builders import SLUG, BuiltArchive, add_correction
@@ -326,6 +327,7 @@ def _edit(home: Path, change) -> None:
         catalogue.dispose()
 
 
+LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
 # name -> (change, whether the other sessions of the series keep their datestamp)
 CHANGES = {
     "new transcript version": (_new_transcript, True),
@@ -353,8 +355,7 @@ def test_a_change_viewers_see_makes_the_record_newer(
     fresh_archive: BuiltArchive, change, others_stay: bool
 ) -> None:
     home = fresh_archive.settings.home
-    long_ago = datetime(2020, 1, 1, tzinfo=UTC)
-    _edit(home, lambda db, s: db.execute(update(Session).values(updated_at=long_ago)))
+    _edit(home, lambda db, s: db.execute(update(Session).values(updated_at=LONG_AGO)))
     app = create_app({"ARCHIVE_HOME": str(home), "TESTING": True, "SECRET_KEY": "oai"})
     try:
         client = app.test_client()
@@ -363,6 +364,29 @@ def test_a_change_viewers_see_makes_the_record_newer(
         assert _stamp_of(client, SLUG) > "2026"
         untouched = "2017-01-27-politiques-de-la-ville-intelligente"
         assert (_stamp_of(client, untouched) == "2020-01-01T00:00:00Z") is others_stay
+    finally:
+        app.extensions["archive"].catalogue.dispose()
+
+
+def test_a_speaker_added_elsewhere_leaves_their_other_sessions_alone(
+    fresh_archive: BuiltArchive,
+) -> None:
+    home = fresh_archive.settings.home
+    other = "2017-01-27-politiques-de-la-ville-intelligente"
+    _edit(home, lambda db, s: db.execute(update(Session).values(updated_at=LONG_AGO)))
+
+    def add_talk(db, _session) -> None:
+        person = db.query(Person).filter_by(slug="gilles-jeannot").one()
+        # Loaded, as an editing page may have it: the new appearance is appended to it too.
+        assert person.appearances
+        add_item(db, get_session(db, other), "Nouvel exposé", [(person.name, "LATTS")])
+
+    _edit(home, add_talk)
+    app = create_app({"ARCHIVE_HOME": str(home), "TESTING": True, "SECRET_KEY": "oai"})
+    try:
+        client = app.test_client()
+        assert _stamp_of(client, other) > "2026"
+        assert _stamp_of(client, SLUG) == "2020-01-01T00:00:00Z"
     finally:
         app.extensions["archive"].catalogue.dispose()
 
