@@ -88,6 +88,14 @@ class Settings:
     embed_frame_ancestors: tuple[str, ...] = setting(
         ("*",), "sites that may frame the embeddable player (CSP frame-ancestors); `*`: any"
     )
+    oai_page_size: int = setting(100, "OAI-PMH records or identifiers per list response")
+    oai_admin_email: str = setting(
+        "", "OAI-PMH Identify's contact address; empty: `webmaster@` the repository host"
+    )
+    oai_repository_identifier: str = setting(
+        "", "host name in OAI identifiers (`oai:HOST:slug`); empty: the request's host"
+    )
+    oai_rights: str = setting("", "`dc:rights` statement of every OAI-PMH record; empty: none")
 
     @property
     def media_dir(self) -> Path:

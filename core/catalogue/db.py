@@ -17,6 +17,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
+from core.catalogue.stamps import watch
 from core.settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -87,4 +88,5 @@ def open_catalogue(settings: Settings, migrate: bool = True) -> Catalogue:
     if migrate:
         upgrade(engine)
     factory = sessionmaker(bind=engine, expire_on_commit=False)
+    watch(factory)  # any change a viewer sees makes its session newer (OAI-PMH datestamps)
     return Catalogue(engine=engine, sessionmaker=factory)

@@ -8,8 +8,9 @@ see, and `published_slugs` is how the search index learns it at request time.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 
@@ -267,3 +268,69 @@ def session_summaries(db: OrmSession) -> list[dict]:
             }
         )
     return rows
+
+
+# Harvesting (OAI-PMH): published sessions in (updated_at, id) order, so that a
+# page boundary is a position in that order and survives edits between pages.
+
+
+@dataclass(frozen=True)
+class HarvestFilter:
+    """Which published sessions a harvest asks for: updated in [since, before), of one series."""
+
+    since: datetime | None = None  # inclusive, UTC
+    before: datetime | None = None  # exclusive, UTC
+    series_slug: str | None = None
+
+
+def _harvest_query(selected, wanted: HarvestFilter):
+    query = selected.where(is_public())
+    if wanted.since is not None:
+        query = query.where(Session.updated_at >= wanted.since)
+    if wanted.before is not None:
+        query = query.where(Session.updated_at < wanted.before)
+    if wanted.series_slug is not None:
+        query = query.join(Series, Session.series_id == Series.id).where(
+            Series.slug == wanted.series_slug
+        )
+    return query
+
+
+def harvest_count(db: OrmSession, wanted: HarvestFilter) -> int:
+    """Return how many published sessions match a harvest."""
+    return db.scalar(_harvest_query(select(func.count(Session.id)), wanted)) or 0
+
+
+def harvest_page(
+    db: OrmSession, wanted: HarvestFilter, after: tuple[datetime, int] | None, limit: int
+) -> list[Session]:
+    """Return up to limit matching sessions after the (updated_at, id) position, loaded whole."""
+    query = _harvest_query(select(Session), wanted)
+    if after is not None:
+        stamp, last_id = after
+        query = query.where(
+            or_(Session.updated_at > stamp, and_(Session.updated_at == stamp, Session.id > last_id))
+        )
+    query = (
+        query.order_by(Session.updated_at, Session.id)
+        .limit(limit)
+        .options(
+            selectinload(Session.items)
+            .selectinload(ProgrammeItem.appearances)
+            .selectinload(Appearance.person),
+            selectinload(Session.series),
+            selectinload(Session.recordings),
+        )
+    )
+    return list(db.scalars(query))
+
+
+def earliest_public_update(db: OrmSession) -> datetime | None:
+    """Return the oldest `updated_at` of the published sessions (None when there are none)."""
+    return db.scalar(select(func.min(Session.updated_at)).where(is_public()))
+
+
+def public_series(db: OrmSession) -> list[Series]:
+    """Return the series with at least one published session, by slug."""
+    having = select(Session.series_id).where(is_public(), Session.series_id.is_not(None))
+    return list(db.scalars(select(Series).where(Series.id.in_(having)).order_by(Series.slug)))

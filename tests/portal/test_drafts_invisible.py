@@ -243,6 +243,20 @@ def probes(shas: dict[str, str]) -> dict[str, list[str | Same]]:
         f"/api/speakers/{PUBLIC_SPEAKER}",
     ]
     out["api.sessions"] = ["/api/sessions"]
+    oai = "/oai?verb="
+    out["oai.endpoint"] = [
+        oai + "Identify",
+        oai + "ListSets",
+        oai + "ListRecords&metadataPrefix=oai_dc",
+        oai + "ListIdentifiers&metadataPrefix=oai_dc&from=2000-01-01",
+        *(
+            Same(slug, UNKNOWN_SESSION, oai + verb + "&identifier=oai:localhost:{}")
+            for slug in WORDS
+            for verb in ("GetRecord&metadataPrefix=oai_dc", "ListMetadataFormats")
+        ),
+        Same(SERIES, "no-such-series", oai + "ListRecords&metadataPrefix=oai_dc&set={}"),
+        Same(SERIES, "no-such-series", oai + "ListIdentifiers&metadataPrefix=oai_dc&set={}"),
+    ]
     common = ["?q=ville", "?q=dossier+reste+entre", "?q=confidentiel&sort=date", "?q=ville&group=1"]
     out["search.page"] = _search_pairs("/search") + ["/search" + q for q in common]
     out["api.search"] = _search_pairs("/api/search") + ["/api/search" + q for q in common]
@@ -250,12 +264,14 @@ def probes(shas: dict[str, str]) -> dict[str, list[str | Same]]:
 
 
 _CSRF = re.compile(r'(name="csrf[-_]token"[^>]*? (?:content|value)=")[^"]+')
+_RESPONSE_DATE = re.compile(r"<responseDate>[^<]*</responseDate>")  # OAI: when it answered
 
 
 def _observed(client, url: str, blank: str = "") -> tuple[int, str, str]:
     """Return (status, content type, body) with `blank` (as typed or URL-quoted) blanked out."""
     response = client.get(url)
     body = _CSRF.sub(r"\1…", response.get_data(as_text=True))
+    body = _RESPONSE_DATE.sub("<responseDate/>", body)
     if blank:
         for form in {blank, quote(blank), quote(blank, safe=""), quote_plus_form(blank)}:
             body = body.replace(form, "@@")
