@@ -34,3 +34,9 @@ def test_unknown_series_is_a_404_page(client):
 def test_sessions_index_hides_drafts(client):
     page = client.get("/sessions/").get_data(as_text=True)
     assert SLUG in page and DRAFT_SLUG not in page
+
+
+def test_series_page_words_sessions_without_recording_as_home_and_session_pages_do(client):
+    page = client.get("/series/ville-intelligente-cycle-2?lang=fr").get_data(as_text=True)
+    # Two of the published sessions in the test archive have a programme but no recording yet.
+    assert page.count("Programme seul, pas encore d’enregistrement") == 2
