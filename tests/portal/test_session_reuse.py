@@ -1,4 +1,4 @@
-"""The session page offers what other sites and viewers reuse: the IIIF manifest and the embed player."""
+"""The session page offers what other sites reuse: its IIIF manifest and the embed player."""
 
 from __future__ import annotations
 
