@@ -21,7 +21,6 @@ def import_command(ctx: Context, manifest: Path) -> None:
     from core.catalogue.queries import current_transcript, get_session
     from core.manifest import load_manifest
     from index.errors import SearchIndexError
-    from index.service import index_session
 
     try:
         loaded = load_manifest(manifest)
@@ -33,8 +32,9 @@ def import_command(ctx: Context, manifest: Path) -> None:
                 for slug in report.sessions
                 if current_transcript(db, get_session(db, slug, include_drafts=True))
             ]
+        update = ctx.indexer()
         for slug in transcribed:  # names and affiliations may have changed
-            index_session(ctx.catalogue, ctx.settings.index_dir, slug)
+            update(slug)
     except ArchiveError as exc:
         fail(str(exc))
     except SearchIndexError as exc:  # the catalogue is updated; only search lags behind

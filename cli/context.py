@@ -23,6 +23,7 @@ class Context:
         self.home = home
         self._settings: Settings | None = None
         self._catalogue = None
+        self._tasks = None
 
     @property
     def settings(self) -> Settings:
@@ -42,10 +43,35 @@ class Context:
         return self._catalogue
 
     def indexer(self):
-        """Return the callback the pipeline uses to reindex one session."""
+        """Return the callback that brings one session's search entries up to date.
+
+        With `ARCHIVE_INDEX_WRITER=queue` this host may not hold the index: the
+        session goes to `archive worker --index-writer` through the index queue
+        instead of being written here.
+        """
+        if self.index_writer_queued():
+            reindex_later = self.tasks().reindex_session
+            return lambda slug: reindex_later(slug)
         from index.service import index_session
 
         return lambda slug: index_session(self.catalogue, self.settings.index_dir, slug)
+
+    def index_writer_queued(self) -> bool:
+        """Say whether the index is written by the index writer alone (`queue` mode)."""
+        from worker.queue import QUEUED, index_writer_mode
+
+        try:
+            return index_writer_mode(self.settings) == QUEUED
+        except ConfigError as exc:
+            fail(str(exc))
+
+    def tasks(self):
+        """Return the archive's queue tasks (built once), to enqueue work for the workers."""
+        if self._tasks is None:
+            from worker.tasks import build_tasks
+
+            self._tasks = build_tasks(self.settings, self.catalogue)
+        return self._tasks
 
 
 def fail(message: str, code: int = 1) -> None:

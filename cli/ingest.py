@@ -64,18 +64,36 @@ def ingest_command(
                 raise
             click.echo(f"Resuming unfinished job {job_id} for this file.", err=True)
         if queued:
-            from worker.tasks import build_tasks
-
-            build_tasks(ctx.settings, ctx.catalogue).run_ingest(job_id)
+            ctx.tasks().run_ingest(job_id)
             click.echo(f"Queued job {job_id}; run `archive worker` to process it.")
             return
+        index_later = ctx.index_writer_queued()
         with _ProgressBar() as bar:
             job = run_job(
-                ctx.catalogue, ctx.settings, job_id, indexer=ctx.indexer(), on_progress=bar.update
+                ctx.catalogue,
+                ctx.settings,
+                job_id,
+                indexer=None if index_later else ctx.indexer(),
+                on_progress=bar.update,
             )
+        if index_later:
+            _hand_to_index_writer(ctx, job_id)
     except ArchiveError as exc:
         fail(str(exc))
     _print_outcome(ctx, job, time.monotonic() - started)
+
+
+def _hand_to_index_writer(ctx: Context, job_id: int) -> None:
+    """In `queue` mode, leave the finished job's session to `archive worker --index-writer`."""
+    from worker.indexing import mark_waiting
+
+    slug = mark_waiting(ctx.catalogue, job_id)  # before the message: the writer finds the mark
+    if slug is not None:
+        ctx.tasks().reindex_session(slug)
+        click.echo(
+            "The index writer (`archive worker --index-writer`) will make it searchable.",
+            err=True,
+        )
 
 
 class _ProgressBar:

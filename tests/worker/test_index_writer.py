@@ -181,3 +181,45 @@ def test_the_index_writer_is_refused_when_workers_write_the_index(fresh_archive)
         main, ["--home", home, "worker", "--index-writer", "--workers", "2"]
     )
     assert result.exit_code == 2 and "one thread" in result.output
+
+
+def test_a_foreground_cli_ingest_in_queue_mode_leaves_the_index_to_the_writer(
+    fresh_archive, tmp_path
+):
+    settings = queue_mode(fresh_archive.settings)
+    files = sorted(p.name for p in settings.index_dir.iterdir())
+    media = media_factory.tone_video(tmp_path / "talk.mp4", seconds=1, size="160x120")
+    vtt = tmp_path / "talk.vtt"
+    vtt.write_text("WEBVTT\n\n00:00:00.000 --> 00:00:00.900\nMotdelaligne dit.\n")
+    result = CliRunner().invoke(
+        main,
+        ["--home", str(settings.home), "ingest", str(media), "--session", SLUG,
+         "--transcript", str(vtt), "--force"],
+        env={"ARCHIVE_INDEX_WRITER": "queue"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "--index-writer" in result.output  # told who will make it searchable
+    # A host in queue mode may hold no index (or a stale copy): it must not write one.
+    assert sorted(p.name for p in settings.index_dir.iterdir()) == files
+    tasks = build_tasks(settings, open_catalogue(settings))
+    assert pending(tasks.index_queue) == [("reindex_session", SLUG)]
+    drain(tasks.index_queue)
+    assert hits(settings, "motdelaligne") == {SLUG}
+    tasks.context.catalogue.dispose()
+
+
+def test_a_manifest_import_in_queue_mode_sends_renamed_speakers_to_the_writer(fresh_archive):
+    from tests.conftest import SEED_MANIFEST
+
+    settings = queue_mode(fresh_archive.settings)
+    files = sorted(p.name for p in settings.index_dir.iterdir())
+    result = CliRunner().invoke(
+        main,
+        ["--home", str(settings.home), "import", str(SEED_MANIFEST)],
+        env={"ARCHIVE_INDEX_WRITER": "queue"},
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in settings.index_dir.iterdir()) == files
+    tasks = build_tasks(settings, open_catalogue(settings))
+    assert ("reindex_session", SLUG) in pending(tasks.index_queue)
+    tasks.context.catalogue.dispose()
