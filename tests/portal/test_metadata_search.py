@@ -121,3 +121,11 @@ def test_a_catalogue_change_is_searchable_at_once(fresh_archive) -> None:
     finally:
         catalogue.dispose()
         app.extensions["archive"].catalogue.dispose()
+
+
+def test_no_suggestion_that_finds_nothing_under_the_chosen_filter(client) -> None:
+    # "foncière" is said by Lahouari Kaddouri only: under Arnaud Brun it finds nothing.
+    assert _api(client, "fonciers")["suggestion"]
+    assert _api(client, "fonciers", speaker="arnaud-brun")["suggestion"] is None
+    page = client.get("/search?q=fonciers&speaker=arnaud-brun").get_data(as_text=True)
+    assert "Vouliez-vous dire" not in page
