@@ -9,17 +9,19 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from flask_babel import force_locale
 
-from portal import shapes
+from portal import links, shapes
 from portal.errors import api_error
 from portal.extensions import archive, get_db
+from portal.search import find
 from portal.services import sessions as session_service
 from portal.services.bounds import ID, TIME_MS
 from portal.services.citation import cite as make_citation
+from portal.services.metadata_search import MetadataResults
 from portal.services.params import int_param, version_param
 from portal.services.people import speaker_view
 from portal.services.search import SearchUnavailable, read_form
 from portal.services.transcript import load_transcript
-from portal.wording import citation_text, citation_words, notice_text
+from portal.wording import citation_text, citation_words, metadata_only_text, notice_text
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -74,7 +76,7 @@ def search():
     )
     group = request.args.get("group", "").lower() in ("1", "true", "yes")
     try:
-        results = archive().search(
+        results, metadata, only_metadata = find(
             form,
             page_size=page_size,
             group_by_session=group,
@@ -84,7 +86,11 @@ def search():
         return api_error(503, "search is unavailable right now; try again shortly")
     with force_locale("en"):  # the API's notices have always been English
         notice = notice_text(results.notice)
+        if only_metadata:
+            notice = " ".join(filter(None, [notice, metadata_only_text()]))
     body = shapes.api_search_json(results, notice)
+    body.update(metadata_json(metadata))
+    body["only_metadata"] = only_metadata
     body["query"] = {
         "q": form.q,
         **form.filters,
@@ -106,3 +112,35 @@ def cite(slug: str, version: int, start_ms: int, end_ms: int):
     if citation is None:
         return api_error(404, f"no transcript version {version} of a published session '{slug}'")
     return jsonify(shapes.citation_json(citation, citation_text(citation)))
+
+
+def metadata_json(metadata: MetadataResults) -> dict:
+    """Return the sessions and people whose metadata matched, with counts and page links."""
+    return {
+        "sessions": {
+            "count": metadata.session_count,
+            "items": [
+                {
+                    "slug": s.slug,
+                    "title": s.title,
+                    "date": s.date,
+                    "series_title": s.series_title,
+                    "matched": list(s.fields),
+                    "url": links.session_path(s.slug),
+                }
+                for s in metadata.sessions
+            ],
+        },
+        "people": {
+            "count": metadata.people_count,
+            "items": [
+                {
+                    "slug": p.slug,
+                    "name": p.name,
+                    "affiliations": list(p.affiliations),
+                    "url": links.speaker_path(p.slug),
+                }
+                for p in metadata.people
+            ],
+        },
+    }

@@ -1,11 +1,22 @@
-"""The search page: query box, facets as filters, hits grouped by session."""
+"""The search page: query box, matching sessions and people, facets as filters, hits by session."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from dataclasses import replace
+from typing import Any
 
-from portal.extensions import archive
-from portal.services.search import FILTERS, SearchUnavailable, read_form
+from flask import Blueprint, current_app, render_template, request
+
+from portal.extensions import archive, get_db
+from portal.services.metadata_search import MetadataCache, MetadataResults
+from portal.services.search import (
+    FILTERS,
+    SearchForm,
+    SearchUnavailable,
+    read_form,
+    settle_suggestion,
+)
+from portal.wording import metadata_only_text, results_summary
 
 bp = Blueprint("search", __name__)
 
@@ -14,12 +25,12 @@ FACET_ORDER = ("speaker", "org", "series", "year")
 
 @bp.get("/search")
 def page():
-    """Search the transcripts of published sessions."""
+    """Search the transcripts and metadata of published sessions."""
     form = read_form(request.args, archive().limits)
-    results, unavailable = None, False
+    results, metadata, only_metadata, unavailable = None, MetadataResults(), False, False
     if not form.empty:
         try:
-            results = archive().search(
+            results, metadata, only_metadata = find(
                 form,
                 page_size=archive().settings.page_size // 2,
                 group_by_session=True,
@@ -31,7 +42,40 @@ def page():
         "search/page.html",
         form=form,
         results=results,
+        metadata=metadata,
+        summary=results_summary(metadata.session_count, metadata.people_count, results.total)
+        if results
+        else "",
+        metadata_notice=metadata_only_text() if only_metadata else None,
         unavailable=unavailable,
         facet_order=FACET_ORDER,
         filters=FILTERS,
     )
+
+
+def find(form: SearchForm, **options: Any) -> tuple[Any, MetadataResults, bool]:
+    """Search speech and metadata; return (passages, sessions and people, only metadata matched).
+
+    Metadata answers the query's words only: with a filter chosen (speaker,
+    series…) the reader is narrowing passages, so no sessions or people are listed.
+    """
+    results = archive().search(form, **options)
+    metadata = MetadataResults()
+    if form.q and not form.filters:
+        table = metadata_cache().table(get_db())
+        metadata = table.search(form.q)
+
+        def hits_of(q: str) -> int:
+            again = archive().search(replace(form, q=q, page=1), page_size=1)
+            return again.total + table.search(q).total
+
+        return results, metadata, settle_suggestion(results, metadata, hits_of)
+    settle_suggestion(
+        results, metadata, lambda q: archive().search(replace(form, q=q, page=1), page_size=1).total
+    )
+    return results, metadata, False
+
+
+def metadata_cache() -> MetadataCache:
+    """Return this app's cache of analysed public metadata."""
+    return current_app.extensions.setdefault("metadata_search", MetadataCache())

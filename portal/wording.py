@@ -6,7 +6,7 @@ with Flask-Babel, so the French search page never shows an English notice.
 
 from __future__ import annotations
 
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 
 from index.notices import Notice, NoticeCode
@@ -88,3 +88,21 @@ def _problem_text(notice: Notice) -> str | None:
     if code == NoticeCode.EMPTY_FIELD:
         return _("'%(field)s:' has no value", field=params.get("field", ""))
     return None
+
+
+def metadata_only_text() -> str:
+    """Say that no passage has the query's words but titles, programmes or names do."""
+    return _(
+        "No passage says these words; they are in the titles, programmes or names listed above."
+    )
+
+
+def results_summary(sessions: int, people: int, passages: int) -> str:
+    """Count what a search found: "2 séances, 1 personne, 14 passages" (parts at zero left out)."""
+    parts = []
+    if sessions:
+        parts.append(ngettext("%(num)d session", "%(num)d sessions", sessions))
+    if people:
+        parts.append(ngettext("%(num)d person", "%(num)d people", people))
+    parts.append(ngettext("%(num)d passage", "%(num)d passages", passages))
+    return ", ".join(parts)

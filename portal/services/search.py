@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from index.errors import SearchIndexError
 from index.results import SearchLimits, SearchRequest
 from index.search import search
+from portal.services.metadata_search import MetadataResults
 from portal.services.params import int_param, text_param
 
 _MARK_RE = re.compile(r"<mark[^>]*>(.*?)</mark>", re.IGNORECASE | re.DOTALL)
@@ -103,3 +105,20 @@ def highlights_of(hits: list) -> dict[int, set[str]]:
     for hit in hits:
         marks.setdefault(hit.segment_start_ms, set()).update(marked_terms(hit.snippet_html))
     return marks
+
+
+def settle_suggestion(
+    results: Any, metadata: MetadataResults, hits_of: Callable[[str], int]
+) -> bool:
+    """Keep "did you mean" only when it finds more; return True when only metadata matched.
+
+    A query no one said but that names sessions or people (a series title, a
+    speaker) is answered by those, not corrected into a word that was said:
+    the suggestion must find more passages, sessions and people than the query
+    did (`hits_of` counts them for a query), among published sessions.
+    """
+    only_metadata = results.total == 0 and metadata.total > 0
+    if results.suggestion:
+        if only_metadata or hits_of(results.suggestion) <= results.total + metadata.total:
+            results.suggestion = None
+    return only_metadata

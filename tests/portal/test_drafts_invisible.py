@@ -182,6 +182,13 @@ def _search_pairs(prefix: str) -> list[Same]:
         Same(UNPUBLISHED, UNKNOWN_SESSION, prefix + "?q=ville&session={}"),
         Same("2031", "2032", prefix + "?q=ville&year={}"),
         Same("2031", "2032", prefix + "?q=ville+year:{}"),
+        # Metadata: titles, descriptions, programme, series, names and affiliations.
+        Same(f"ultramarin {word}", "qqwwzz yyxx", prefix + '?q="huis+clos+{}"'),
+        Same(WORDS[DRAFT], "qqwwzzyyxx", prefix + "?q=expos%C3%A9+{}"),
+        Same("ultramarine", "nosuchseries", prefix + "?q={}"),
+        Same("xylophagos", "nobodyqq", prefix + "?q=quentin+{}"),
+        Same("wxcvbnqsd", "nosuchorg", prefix + "?q={}+conseil"),
+        Same("plokijuh", "nosuchorg", prefix + "?q={}"),
     ]
 
 
