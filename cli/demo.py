@@ -49,7 +49,7 @@ SCRIPT = [
      "leurs services ? Faut-il un droit à l'expérimentation ?"),
     (2, "pierre-saulnier", "fr+edward:45",
      "Je vais vous présenter des applications en faveur de l'implication des usagers dans "
-     "les services proposés par les collectivités."),
+     "les services proposés par les collectivités. Elles reposent sur les données ouvertes."),
 ]  # fmt: skip
 
 
