@@ -6,7 +6,7 @@ search interface (`SearchRequest` in, `SearchResults` out), so it follows
 whatever a search matches and hides whatever a search hides:
 
 1. the sessions that match, with their counts and dates (grouped pages);
-2. batches of consecutive dates, each read in pages of the largest page size
+2. batches of consecutive dates, each read in pages of `PAGE_ROWS` hits
    (`sort="date"`), then put in archive order before they are yielded.
 
 A batch holds about `BATCH_ROWS` hits, so memory stays bounded however many
@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from index.results import Hit, SearchRequest, SearchResults
 
 BATCH_ROWS = 5_000  # hits read and sorted together (one date span)
+# Hits per search: each page re-evaluates the query, so a concordance reads pages
+# larger than the API serves (benchmarks/concordance.py: 10 times fewer searches).
+PAGE_ROWS = 1_000
 
 Search = Callable[[SearchRequest], SearchResults]
 
@@ -49,9 +52,9 @@ class Plan:
         return self.rows < self.total
 
 
-def plan(run: Search, request: SearchRequest, max_rows: int) -> Plan:
+def plan(run: Search, request: SearchRequest, max_rows: int, page_rows: int = PAGE_ROWS) -> Plan:
     """Return the matching sessions in archive order (date, then slug), with their counts."""
-    size = request.limits.max_page_size
+    request, size = _paged(request, page_rows)
     found: dict[str, SessionCount] = {}
     page, pages = 1, 1
     while page <= pages:
@@ -69,26 +72,33 @@ def plan(run: Search, request: SearchRequest, max_rows: int) -> Plan:
     return Plan(sessions, total, min(total, max(0, max_rows)))
 
 
-def concordance(run: Search, request: SearchRequest, known: Plan) -> Iterator[Hit]:
+def concordance(
+    run: Search,
+    request: SearchRequest,
+    known: Plan,
+    *,
+    batch_rows: int = BATCH_ROWS,
+    page_rows: int = PAGE_ROWS,
+) -> Iterator[Hit]:
     """Yield the plan's hits in archive order (session date, session, time), up to its rows."""
     left = known.rows
-    for batch in _batches(known.sessions):
+    for batch in _batches(known.sessions, batch_rows):
         if left <= 0:
             return
-        for hit in _read_batch(run, request, batch):
+        for hit in _read_batch(run, request, batch, page_rows):
             if left <= 0:
                 return
             left -= 1
             yield hit
 
 
-def _batches(sessions: list[SessionCount]) -> Iterator[list[SessionCount]]:
-    """Cut the sessions into runs of whole dates of about BATCH_ROWS hits (undated alone)."""
+def _batches(sessions: list[SessionCount], batch_rows: int) -> Iterator[list[SessionCount]]:
+    """Cut the sessions into runs of whole dates of about batch_rows hits (undated alone)."""
     batch: list[SessionCount] = []
     rows = 0
     for session in sessions:
         starts_date = not batch or batch[-1].date != session.date
-        if batch and (session.date is None or (starts_date and rows >= BATCH_ROWS)):
+        if batch and (session.date is None or (starts_date and rows >= batch_rows)):
             yield batch
             batch, rows = [], 0
         batch.append(session)
@@ -97,7 +107,9 @@ def _batches(sessions: list[SessionCount]) -> Iterator[list[SessionCount]]:
         yield batch
 
 
-def _read_batch(run: Search, request: SearchRequest, batch: list[SessionCount]) -> list[Hit]:
+def _read_batch(
+    run: Search, request: SearchRequest, batch: list[SessionCount], page_rows: int
+) -> list[Hit]:
     first, last = batch[0].date, batch[-1].date
     if first is None:  # an undated session: filtered by its slug
         scope = _with(request, session=batch[0].slug)
@@ -107,7 +119,7 @@ def _read_batch(run: Search, request: SearchRequest, batch: list[SessionCount]) 
         scope = _with(request, date_from=date_from, date_to=date_to)
     wanted = {s.slug for s in batch}
     hits: list[Hit] = []
-    size = request.limits.max_page_size
+    scope, size = _paged(scope, page_rows)
     page, pages = 1, 1
     while page <= pages:
         results = run(_with(scope, sort="date", group_by_session=False, page=page, page_size=size))
@@ -118,6 +130,15 @@ def _read_batch(run: Search, request: SearchRequest, batch: list[SessionCount]) 
     order = {s.slug: n for n, s in enumerate(batch)}
     hits.sort(key=lambda h: (order[h.session_slug], h.start_ms, h.segment_id))
     return hits
+
+
+def _paged(request: SearchRequest, page_rows: int) -> tuple[SearchRequest, int]:
+    """Return the request with limits that allow page_rows hits a page, and that size."""
+    size = max(1, page_rows)
+    limits = dataclasses.replace(
+        request.limits, max_page_size=max(request.limits.max_page_size, size)
+    )
+    return dataclasses.replace(request, limits=limits), size
 
 
 def _with(request: SearchRequest, **changes: object) -> SearchRequest:

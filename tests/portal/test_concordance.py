@@ -121,6 +121,26 @@ def test_the_search_page_offers_the_download_and_short_times(app) -> None:
     assert f'href="/sessions/{SLUG}?t=25&amp;q=collectivit%C3%A9s"' in page
 
 
+def test_small_pages_and_batches_list_the_same_rows(app) -> None:
+    """Paging and date batches (sized for large archives) neither lose nor repeat a row."""
+    from core.catalogue.queries import published_slugs
+    from index.concordance import concordance, plan
+    from index.results import SearchRequest
+
+    state = app.extensions["archive"]
+    with state.catalogue.session() as db:
+        request = SearchRequest(q="collectivités", published=published_slugs(db))
+    listed = []
+    for page_rows, batch_rows in ((1_000, 5_000), (7, 1), (100, 200)):
+        known = plan(state.searcher.search, request, 10_000, page_rows=page_rows)
+        hits = concordance(
+            state.searcher.search, request, known, batch_rows=batch_rows, page_rows=page_rows
+        )
+        listed.append([(h.session_slug, h.segment_id) for h in hits])
+    assert len(listed[0]) == MANY + 3 and len(set(listed[0])) == MANY + 3
+    assert listed[1] == listed[0] and listed[2] == listed[0]
+
+
 @pytest.mark.parametrize("url", ["/search/concordance.csv", "/search/concordance.xml?q=ville"])
 def test_bad_requests_are_refused_clearly(app, url: str) -> None:
     assert app.test_client().get(url).status_code in (400, 404)
