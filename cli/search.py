@@ -27,6 +27,18 @@ LONG_QUERY_NOTICE = (
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance")
 @click.option("--drafts", is_flag=True, help="Include unpublished sessions.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON contract.")
+@click.option(
+    "--all",
+    "every",
+    is_flag=True,
+    help="Print every passage (a concordance), oldest session first, as --format.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json"]),
+    help="With --all: CSV (UTF-8 with BOM) or a JSON list of rows. Default: csv.",
+)
 @pass_archive
 def search_command(
     ctx: Context,
@@ -37,6 +49,8 @@ def search_command(
     sort: str,
     drafts: bool,
     as_json: bool,
+    every: bool,
+    fmt: str | None,
 ) -> None:
     """Search what was said; each hit is timed to its first matched word.
 
@@ -45,6 +59,11 @@ def search_command(
 
     \b
         archive search -- "-pollution capteurs"
+
+    --all lists every passage in archive order (session date, then time):
+
+    \b
+        archive search expérimentation --all --format csv > concordance.csv
     """
     from core.catalogue.queries import published_slugs
     from index.errors import SearchIndexError
@@ -60,6 +79,11 @@ def search_command(
     query, truncated = text_param(query, limits.max_query_chars)
     if truncated:
         click.echo(LONG_QUERY_NOTICE.format(limit=limits.max_query_chars), err=True)
+    if fmt and not every:
+        fail("--format goes with --all (use --json for one page of results)")
+    if every:
+        _print_concordance(ctx, query, session_slug, speaker_slug, published, drafts, fmt)
+        return
     try:
         results = search(
             ctx.settings.index_dir,
@@ -87,6 +111,43 @@ def search_command(
         click.echo(f"{hit.session_slug}  {format_clock(hit.start_ms)}  {who}\n    {hit.text}")
     if not results.total and results.suggestion:
         click.echo(f"Did you mean: {results.suggestion}?")
+
+
+def _print_concordance(
+    ctx: Context,
+    query: str,
+    session_slug: str | None,
+    speaker_slug: str | None,
+    published: frozenset[str] | None,
+    drafts: bool,
+    fmt: str | None,
+) -> None:
+    """Write every passage to stdout as UTF-8 bytes, whatever the terminal's encoding."""
+    from index.concordance import concordance, plan
+    from index.errors import SearchIndexError
+    from index.results import SearchLimits
+    from index.search import Searcher
+    from portal.services import concordance as rows
+    from portal.services.search import SearchForm
+
+    filters = {k: v for k, v in (("session", session_slug), ("speaker", speaker_slug)) if v}
+    limits = SearchLimits.from_settings(ctx.settings)
+    base = rows.base_request(SearchForm(q=query, filters=filters), limits, published, drafts)
+    max_rows = ctx.settings.concordance_max_rows
+    try:
+        with Searcher(ctx.settings.index_dir) as searcher:
+            known = plan(searcher.search, base, max_rows)
+            if known.truncated:
+                click.echo(
+                    f"{known.total} passages match; only the first {known.rows} are listed "
+                    "(the concordance_max_rows setting).",
+                    err=True,
+                )
+            hits = concordance(searcher.search, base, known)
+            for chunk in rows.chunks(fmt or "csv", (rows.row(hit) for hit in hits)):
+                click.echo(chunk.encode("utf-8"), nl=False)  # bytes: UTF-8 whatever the locale
+    except SearchIndexError as exc:
+        fail(str(exc))
 
 
 @click.command("reindex")

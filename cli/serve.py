@@ -17,7 +17,15 @@ def serve_command(ctx: Context, host: str, port: int, debug: bool) -> None:
     import os
 
     from portal import create_app
+    from portal.wsgi import QueryRequestHandler
 
     os.environ["ARCHIVE_HOME"] = str(ctx.settings.home)  # keeps the usual config layering
     app = create_app()
-    app.run(host=host, port=port, debug=debug, use_reloader=False)
+    # The handler reads raw UTF-8 query strings (curl '…?q=é') as PEP 3333 says.
+    app.run(
+        host=host,
+        port=port,
+        debug=debug,
+        use_reloader=False,
+        request_handler=QueryRequestHandler,
+    )

@@ -63,6 +63,9 @@ class Settings:
     max_page_size: int = setting(100, "largest `page_size` the API accepts")
     max_page: int = setting(500, "last search result page served")
     max_query_chars: int = setting(500, "longer queries are cut, never refused")
+    concordance_max_rows: int = setting(
+        100_000, "most rows a concordance download or `archive search --all` lists"
+    )
     media_max_age_s: int = setting(365 * 24 * 3600, "cache lifetime of media files")
     accel_redirect: str = setting(
         "",

@@ -33,6 +33,7 @@ from portal import (
     sessions,
     speakers,
     templating,
+    wsgi,
 )
 from portal.resources import templates_dir
 from portal.workspace import editing, home, jobs, publishing, transcript, upload, users
@@ -85,6 +86,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     auth.init_app(app, settings)
     headers.init_app(app, settings)
+    wsgi.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app

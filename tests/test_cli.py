@@ -228,6 +228,34 @@ def test_search_notices_are_sentences_not_codes(ingested: Path) -> None:
     assert "unclosed_quote" not in result.output
 
 
+def test_search_all_prints_a_concordance_in_csv_and_json(
+    ingested: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import csv
+    import io
+
+    result = run(ingested, "search", "séance OR pollution", "--all", "--format", "csv")
+    assert result.stdout_bytes.startswith(b"\xef\xbb\xbf")
+    text = result.stdout_bytes[3:].decode("utf-8")
+    assert "\r\n" in text  # RFC 4180 line ends
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert [(r["session"], r["time"], r["speaker"]) for r in rows] == [
+        (SESSION4, "0:01", "Gilles Jeannot"),
+        (SESSION4, "0:02", "Arnaud Brun"),
+        (SESSION4, "0:03", ""),
+    ]
+    assert rows[0]["text"] == "Bonjour et bienvenue à cette séance."
+    assert rows[0]["url"] == f"/sessions/{SESSION4}?t=1"
+    listed = json.loads(run(ingested, "search", "pollution", "--all", "--format", "json").stdout)
+    assert [r["start_s"] for r in listed] == [2, 3] and listed[0]["date"]
+    assert run(ingested, "search", "pollution", "--all").stdout_bytes.startswith(b"\xef\xbb\xbf")
+    monkeypatch.setenv("ARCHIVE_CONCORDANCE_MAX_ROWS", "1")
+    capped = run(ingested, "search", "pollution", "--all", "--format", "json")
+    assert len(json.loads(capped.stdout)) == 1
+    assert "2 passages match; only the first 1 are listed" in capped.stderr
+    assert_refused(run(ingested, "search", "x", "--format", "csv", ok=False), "--all")
+
+
 def test_long_query_is_cut_as_the_portal_cuts_it_with_a_notice(ingested: Path) -> None:
     # Whole words up to the limit are searched, as on the portal; the rest is said to be left out.
     result = run(ingested, "search", "capteurs " + "pollution " * 1000 + "absent", "--json")

@@ -20,9 +20,9 @@ pytestmark = pytest.mark.browser
 def test_a_search_hit_opens_the_session_at_the_hit_second(page: Page):
     page.goto("/search?q=capteurs")
     hit = page.locator(".hit-link").first
-    expect(hit).to_contain_text("00:00:28 — Arnaud Brun (Tenevia)")
+    expect(hit).to_contain_text("0:28 — Arnaud Brun (Tenevia)")
     hit.click()
-    page.wait_for_url("**/sessions/*?t=28")
+    page.wait_for_url("**/sessions/*?t=28&q=capteurs")
     page.wait_for_function("document.getElementById('player').readyState >= 1")
     wait_video_near(page, 28)
     assert current_line_start_ms(page) == 28_200

@@ -267,6 +267,11 @@ def probes(shas: dict[str, str]) -> dict[str, list[str | Same]]:
     common = ["?q=ville", "?q=dossier+reste+entre", "?q=confidentiel&sort=date", "?q=ville&group=1"]
     out["search.page"] = _search_pairs("/search") + ["/search" + q for q in common]
     out["api.search"] = _search_pairs("/api/search") + ["/api/search" + q for q in common]
+    out["search.concordance_file"] = [
+        case
+        for path in ("/search/concordance.csv", "/search/concordance.json")
+        for case in [*_search_pairs(path), *(path + q for q in common)]
+    ]
     return out
 
 

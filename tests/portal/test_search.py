@@ -12,11 +12,11 @@ from tests.portal.builders import SLUG
 def test_hits_show_time_speaker_affiliation_and_link_to_that_second(client):
     page = client.get("/search?q=collectivités").get_data(as_text=True)
     assert re.search(
-        r'<span class="tc">00:00:25</span> — <span class="hit-speaker">Pierre '
+        r'<span class="tc">0:25</span> — <span class="hit-speaker">Pierre '
         r'Saulnier</span> <span class="aff">\(Neocity\)</span>',
         page,
     )
-    assert f'href="/sessions/{SLUG}?t=25"' in page
+    assert f'href="/sessions/{SLUG}?t=25&amp;q=collectivit%C3%A9s"' in page
     assert "Les données ouvertes des <mark>collectivités</mark> nourrissent" in page
     assert page.count('class="result-group"') == 1  # both hits are in one session
     assert f'href="/sessions/{SLUG}?q=collectivit%C3%A9s"' in page
