@@ -1,4 +1,4 @@
-"""The search page: matching sessions and people, facets as filters, hits by session; its concordance."""
+"""The search page: matching sessions and people, facets, hits by session; the concordance."""
 
 from __future__ import annotations
 
