@@ -3,6 +3,9 @@
 Times are stored as integer milliseconds (Whoosh's sortable float NUMERIC is
 unreliable). Word timings are packed into one stored string so that a hit can
 report the time of the first *matched* word rather than the segment's start.
+One document is one `Passage`: its first segment's id, its segments' joined
+text, and, when it joins several segments, where each begins (`segments`), so
+that a hit names the segment its first matched word was said in.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import Any
 from whoosh.fields import ID, STORED, TEXT, Schema
 
 from index.analysis import LANGUAGES, analyzer_for, language_of, plain_analyzer
-from index.documents import SegmentDocument, WordTiming
+from index.documents import Passage, WordTiming
 
 # Facet and filter keys: exact values, one term per document.
 TEXT_FIELDS = tuple(f"text_{lang}" for lang in LANGUAGES)
@@ -42,6 +45,7 @@ def build_schema() -> Schema:
         text=STORED,
         lang=STORED,
         words=STORED,
+        segments=STORED,  # (char, id, start_ms, end_ms) per segment; absent: one segment
         start_ms=STORED,
         end_ms=STORED,
         session_title=STORED,
@@ -52,22 +56,29 @@ def build_schema() -> Schema:
     )
 
 
-def to_fields(doc: SegmentDocument) -> dict[str, Any]:
-    """Return the Whoosh fields of one segment (absent values are left out)."""
+def to_fields(passage: Passage) -> dict[str, Any]:
+    """Return the Whoosh fields of one passage (absent values are left out)."""
+    doc, text = passage.first, passage.text
     lang = language_of(doc.language)
     fields: dict[str, Any] = {
         "id": str(doc.segment_id),
         "session": doc.session_slug,
-        "text": doc.text,
-        f"text_{lang}": doc.text,
-        PLAIN_FIELD: doc.text,
+        "text": text,
+        f"text_{lang}": text,
+        PLAIN_FIELD: text,
         "lang": lang,
         "start_ms": int(doc.start_ms),
-        "end_ms": int(doc.end_ms),
+        "end_ms": int(passage.segments[-1].end_ms),
         "session_title": doc.session_title,
     }
-    if doc.words:
-        fields["words"] = pack_words(doc.text, doc.start_ms, doc.words)
+    words = tuple(w for segment in passage.segments for w in segment.words)
+    if words:
+        fields["words"] = pack_words(text, doc.start_ms, words)
+    if len(passage.segments) > 1:
+        fields["segments"] = [
+            (char, int(s.segment_id), int(s.start_ms), int(s.end_ms))
+            for char, s in zip(passage.offsets(), passage.segments, strict=True)
+        ]
     if doc.session_date is not None:
         fields["date"] = doc.session_date.isoformat()
         fields["year"] = str(doc.session_date.year)
@@ -83,6 +94,17 @@ def to_fields(doc: SegmentDocument) -> dict[str, Any]:
     if not doc.published:
         fields[HIDDEN_FIELD] = "1"
     return fields
+
+
+def segment_at(stored: dict[str, Any], char: int) -> tuple[int, int, int, int]:
+    """Return (char, id, start_ms, end_ms) of the stored passage's segment holding `char`."""
+    start_ms = int(stored.get("start_ms", 0))
+    found = (0, int(stored["id"]), start_ms, int(stored.get("end_ms", start_ms)))
+    for segment in stored.get("segments") or ():
+        if segment[0] > char:
+            break
+        found = tuple(int(v) for v in segment)  # type: ignore[assignment]
+    return found
 
 
 def pack_words(text: str, segment_start_ms: int, words: tuple[WordTiming, ...]) -> str:
