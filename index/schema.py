@@ -71,9 +71,8 @@ def to_fields(passage: Passage) -> dict[str, Any]:
         "end_ms": int(passage.segments[-1].end_ms),
         "session_title": doc.session_title,
     }
-    words = tuple(w for segment in passage.segments for w in segment.words)
-    if words:
-        fields["words"] = pack_words(text, doc.start_ms, words)
+    if any(segment.words for segment in passage.segments):
+        fields["words"] = pack_passage_words(passage)
     if len(passage.segments) > 1:
         fields["segments"] = [
             (char, int(s.segment_id), int(s.start_ms), int(s.end_ms))
@@ -107,11 +106,28 @@ def segment_at(stored: dict[str, Any], char: int) -> tuple[int, int, int, int]:
     return found
 
 
-def pack_words(text: str, segment_start_ms: int, words: tuple[WordTiming, ...]) -> str:
-    """Pack word timings as "char_delta,start_delta" pairs, deltas from the previous word."""
+def pack_passage_words(passage: Passage) -> str:
+    """Pack the word timings of a passage's segments, each word found in its own segment's text."""
+    pairs = []
+    for offset, segment in zip(passage.offsets(), passage.segments, strict=True):
+        chars = _word_chars(segment.text, segment.words)
+        pairs += [(offset + c, w.start_ms) for c, w in zip(chars, segment.words, strict=True)]
+    return _pack(pairs, passage.first.start_ms)
+
+
+def _pack(pairs: list[tuple[int, int]], start_ms: int) -> str:
     parts = []
+    prev_char, prev_ms = 0, start_ms
+    for char, ms in pairs:
+        parts.append(f"{char - prev_char},{ms - prev_ms}")
+        prev_char, prev_ms = char, ms
+    return " ".join(parts)
+
+
+def _word_chars(text: str, words: tuple[WordTiming, ...]) -> list[int]:
+    """Return where each word starts in `text` (characters)."""
+    chars = []
     cursor = prev_char = 0
-    prev_ms = segment_start_ms
     # Match case-insensitively unless lowercasing would shift character offsets.
     haystack = text.lower() if len(text.lower()) == len(text) else text
     for word in words:
@@ -122,9 +138,9 @@ def pack_words(text: str, segment_start_ms: int, words: tuple[WordTiming, ...]) 
         char = found if found >= 0 else prev_char
         if found >= 0:
             cursor = found + len(needle)
-        parts.append(f"{char - prev_char},{word.start_ms - prev_ms}")
-        prev_char, prev_ms = char, word.start_ms
-    return " ".join(parts)
+        chars.append(char)
+        prev_char = char
+    return chars
 
 
 def unpack_words(packed: str, segment_start_ms: int) -> list[tuple[int, int]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -178,3 +179,18 @@ def test_an_index_built_before_passages_takes_a_joined_session(tmp_path: Path) -
     assert replace_session(tmp_path, "urbanisme-2019", new) == 2
     (hit,) = search(tmp_path, SearchRequest(q="quartier")).hits
     assert (hit.segment_id, hit.segment_start_ms) == (31, 1_800)
+
+
+def test_a_word_cleaned_out_of_one_segment_does_not_shift_the_next_ones(tmp_path: Path) -> None:
+    # Cleaning dropped "donc" from the first segment's text but not from its
+    # word timings; "donc" is said again after "conducteurs".
+    first = make_doc(1, "conseil-2018", "jean-dupont", 0, "Il faut agir donc car les comportements")
+    first = replace(first, text="Il faut agir car les comportements")
+    second = make_doc(
+        2, "conseil-2018", "jean-dupont", 3_000, "des conducteurs donc ne changent pas."
+    )
+    rebuild(tmp_path, [first, second])
+    (hit,) = search(tmp_path, SearchRequest(q="conducteurs")).hits
+    assert (hit.segment_id, hit.start_ms) == (2, 3_000 + WORD_MS)
+    (hit,) = search(tmp_path, SearchRequest(q="comportement")).hits
+    assert (hit.segment_id, hit.start_ms) == (1, 6 * WORD_MS)
