@@ -15,6 +15,12 @@ consecutive spoken words), speaker (a word + a speaker filter), prefix (a
 word's start without its last 3 letters, then *), facets (a word + counts by
 speaker, organisation, series and year).
 
+`--cuts 0.3` ends that share of segments mid-sentence (no full stop, and the
+next segment keeps the speaker), as Whisper cuts speech; the index then joins
+them into passages (`index.documents.passages`), and "cut_recall" reports how
+many of up to 200 two-word phrases (no stop word) said across such a cut are
+found.
+
 Searches see what the portal's do: the sessions the catalogue publishes, handed
 in with each request; `--drafts 0.1` leaves one session in ten out of that set,
 so that the visibility mask has documents to hide.
@@ -114,14 +120,19 @@ def _vocabulary(rng: random.Random) -> list[str]:
     return ordered  # rank order: ordered[0] is the most frequent
 
 
+_STOP = frozenset(_FUNCTION)
+
+
 @dataclass
 class Corpus:
     """A deterministic corpus: one Zipf (s=1) vocabulary, speakers, sessions."""
 
     hours: int
     seed: int
+    cuts: float = 0.0  # share of segments cut mid-sentence
 
     def __post_init__(self) -> None:
+        self.cut_phrases: list[tuple[str, str]] = []  # (session, '"last first"') across cuts
         rng = random.Random(self.seed)
         self.vocab = _vocabulary(rng)
         self.cum_weights = list(itertools.accumulate(1.0 / r for r in range(1, VOCABULARY + 1)))
@@ -173,6 +184,9 @@ class Corpus:
             session_date=day,
         )
         t_ms, i, seg_id = 0, 0, first_id
+        # Its own generator, so that the corpus without cuts stays the same.
+        cutter = random.Random(self.seed * 1_000 + number)
+        cut_after: tuple[str, tuple[str, str, str]] | None = None
         while i < len(tokens):
             n = 8 + int(23 * rng.random() ** 2.1)
             pieces = []
@@ -188,11 +202,20 @@ class Corpus:
                 words.append(WordTiming(t_ms, t_ms + duration, piece))
                 t_ms += duration
             slug, name, org = rng.choice(people)
+            text = " ".join(pieces).capitalize()
+            if cut_after is not None:
+                (slug, name, org), text = cut_after[1], " ".join(pieces)
+                searchable = not {cut_after[0], pieces[0]} & _STOP  # stop words match nothing
+                if searchable and len(self.cut_phrases) < 200:
+                    phrase = f'"{cut_after[0]} {pieces[0]}"'
+                    self.cut_phrases.append((common["session_slug"], phrase))
+            cut = self.cuts > 0 and cutter.random() < self.cuts
+            cut_after = (pieces[-1], (slug, name, org)) if cut else None
             yield SegmentDocument(
                 segment_id=seg_id,
                 start_ms=words[0].start_ms,
                 end_ms=t_ms,
-                text=" ".join(pieces).capitalize() + ".",
+                text=text if cut else text + ".",
                 words=tuple(words),
                 item_title=f"Point {1 + i // 3000}",
                 speaker_slug=slug,
@@ -347,9 +370,10 @@ def main() -> None:
     parser.add_argument("--clients-on", choices=("hostile", "normal"), default="hostile")
     parser.add_argument("--load-s", type=float, default=120.0, help="time budget under load")
     parser.add_argument("--skip-normal", action="store_true", help="only hostile figures")
+    parser.add_argument("--cuts", type=float, default=0.0, help="share of mid-sentence cuts")
     args = parser.parse_args()
 
-    corpus = Corpus(args.hours, args.seed)
+    corpus = Corpus(args.hours, args.seed, args.cuts)
     index_dir = args.index or Path(tempfile.mkdtemp(prefix="search-bench-"))
     build_s = None
     segments = None
@@ -395,6 +419,13 @@ def main() -> None:
         pool = hostile if args.clients_on == "hostile" else normal
         mixed = [r for group in zip(*pool.values(), strict=False) for r in group]
         under_load = _under_load(searcher, normal, mixed, args.clients, args.load_s)
+    cut_recall = None
+    if corpus.cut_phrases:
+        found = sum(
+            searcher.search(SearchRequest(q=q, session=slug, page_size=1)).total > 0
+            for slug, q in corpus.cut_phrases
+        )
+        cut_recall = {"phrases": len(corpus.cut_phrases), "found": found}
     segments = segments if segments is not None else searcher.doc_count()
     print(
         json.dumps(
@@ -406,6 +437,7 @@ def main() -> None:
                 "drafts": len(sessions) - len(published),
                 "queries": figures,
                 "hostile": hostile_figures,
+                **({"cuts": args.cuts, "cut_recall": cut_recall} if cut_recall else {}),
                 **(
                     {
                         "clients": args.clients,
