@@ -112,7 +112,7 @@ class Searcher:
         return view
 
     def doc_count(self) -> int:
-        """Return how many segments the index serves."""
+        """Return how many documents (passages, index.documents) the index serves."""
         with self._lock:
             return self._searcher.doc_count() if self._searcher is not None else 0
 
