@@ -15,6 +15,12 @@ consecutive spoken words), speaker (a word + a speaker filter), prefix (a
 word's start without its last 3 letters, then *), facets (a word + counts by
 speaker, organisation, series and year).
 
+`--cuts 0.3` ends that share of segments mid-sentence (no full stop, and the
+next segment keeps the speaker), as Whisper cuts speech; the index then joins
+them into passages (`index.documents.passages`), and "cut_recall" reports how
+many of up to 200 two-word phrases (no stop word) said across such a cut are
+found.
+
 Searches see what the portal's do: the sessions the catalogue publishes, handed
 in with each request; `--drafts 0.1` leaves one session in ten out of that set,
 so that the visibility mask has documents to hide.
@@ -22,8 +28,10 @@ so that the visibility mask has documents to hide.
 Hostile kinds (20 queries each, reported under "hostile"): stars (`*`, `**`,
 `?*`, `?`), infix (`*e* *a*`: two patterns without a literal start), leading
 (`*tion`), one_letter (`p*`), many_patterns (six two-letter prefixes),
-word_range (`[b TO t]`). They also report their mean CPU time per query (`cpu_mean_ms`), which
-other work on the machine does not inflate. `--clients N` then times the
+word_range (`[b TO t]`). They also report their mean CPU time per query
+(`cpu_mean_ms`), and normal kinds the p95 of each query's CPU time
+(`cpu_p95_ms`), which other work on the machine inflates much less than
+latency. `--clients N` then times the
 normal kinds again (50 queries each, within `--load-s` seconds) while N
 threads of the same process loop on hostile queries, as anonymous visitors
 could: reported under "under_load". With `--clients-on normal` the threads
@@ -114,14 +122,19 @@ def _vocabulary(rng: random.Random) -> list[str]:
     return ordered  # rank order: ordered[0] is the most frequent
 
 
+_STOP = frozenset(_FUNCTION)
+
+
 @dataclass
 class Corpus:
     """A deterministic corpus: one Zipf (s=1) vocabulary, speakers, sessions."""
 
     hours: int
     seed: int
+    cuts: float = 0.0  # share of segments cut mid-sentence
 
     def __post_init__(self) -> None:
+        self.cut_phrases: list[tuple[str, str]] = []  # (session, '"last first"') across cuts
         rng = random.Random(self.seed)
         self.vocab = _vocabulary(rng)
         self.cum_weights = list(itertools.accumulate(1.0 / r for r in range(1, VOCABULARY + 1)))
@@ -173,6 +186,9 @@ class Corpus:
             session_date=day,
         )
         t_ms, i, seg_id = 0, 0, first_id
+        # Its own generator, so that the corpus without cuts stays the same.
+        cutter = random.Random(self.seed * 1_000 + number)
+        cut_after: tuple[str, tuple[str, str, str]] | None = None
         while i < len(tokens):
             n = 8 + int(23 * rng.random() ** 2.1)
             pieces = []
@@ -188,11 +204,20 @@ class Corpus:
                 words.append(WordTiming(t_ms, t_ms + duration, piece))
                 t_ms += duration
             slug, name, org = rng.choice(people)
+            text = " ".join(pieces).capitalize()
+            if cut_after is not None:
+                (slug, name, org), text = cut_after[1], " ".join(pieces)
+                searchable = not {cut_after[0], pieces[0]} & _STOP  # stop words match nothing
+                if searchable and len(self.cut_phrases) < 200:
+                    phrase = f'"{cut_after[0]} {pieces[0]}"'
+                    self.cut_phrases.append((common["session_slug"], phrase))
+            cut = self.cuts > 0 and cutter.random() < self.cuts
+            cut_after = (pieces[-1], (slug, name, org)) if cut else None
             yield SegmentDocument(
                 segment_id=seg_id,
                 start_ms=words[0].start_ms,
                 end_ms=t_ms,
-                text=" ".join(pieces).capitalize() + ".",
+                text=text if cut else text + ".",
                 words=tuple(words),
                 item_title=f"Point {1 + i // 3000}",
                 speaker_slug=slug,
@@ -279,14 +304,25 @@ def _percentiles(samples_ms: list[float]) -> dict[str, float]:
     }
 
 
-def _time(searcher: Searcher, requests: list[SearchRequest], budget_s: float) -> list[float]:
-    """Return the latency (ms) of each request, stopping once `budget_s` seconds are spent."""
+def _time(
+    searcher: Searcher,
+    requests: list[SearchRequest],
+    budget_s: float,
+    cpu: list[float] | None = None,
+) -> list[float]:
+    """Return the latency (ms) of each request, stopping once `budget_s` seconds are spent.
+
+    `cpu`, if given, receives each request's CPU time (ms) too: on a shared
+    machine, latency percentiles mostly measure the neighbours.
+    """
     samples = []
     stop_at = time.perf_counter() + budget_s
     for request in requests:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         results = searcher.search(request)
         samples.append((time.perf_counter() - started) * 1000)
+        if cpu is not None:
+            cpu.append((time.thread_time() - started_cpu) * 1000)
         assert all(hit.snippet_html for hit in results.hits)
         if started > stop_at:
             break
@@ -347,9 +383,10 @@ def main() -> None:
     parser.add_argument("--clients-on", choices=("hostile", "normal"), default="hostile")
     parser.add_argument("--load-s", type=float, default=120.0, help="time budget under load")
     parser.add_argument("--skip-normal", action="store_true", help="only hostile figures")
+    parser.add_argument("--cuts", type=float, default=0.0, help="share of mid-sentence cuts")
     args = parser.parse_args()
 
-    corpus = Corpus(args.hours, args.seed)
+    corpus = Corpus(args.hours, args.seed, args.cuts)
     index_dir = args.index or Path(tempfile.mkdtemp(prefix="search-bench-"))
     build_s = None
     segments = None
@@ -379,7 +416,9 @@ def main() -> None:
     for kind, requests in normal.items() if not args.skip_normal else ():
         for request in requests[:10]:  # warm caches for this kind
             searcher.search(request)
-        figures[kind] = _percentiles(_time(searcher, requests, float("inf")))
+        cpu: list[float] = []
+        figures[kind] = _percentiles(_time(searcher, requests, float("inf"), cpu))
+        figures[kind]["cpu_p95_ms"] = _percentiles(cpu)["p95_ms"]
     hostile_figures: dict[str, dict[str, float]] = {}
     for kind, requests in hostile.items():
         # CPU time too: what a query costs, whatever else shares the machine.
@@ -395,6 +434,13 @@ def main() -> None:
         pool = hostile if args.clients_on == "hostile" else normal
         mixed = [r for group in zip(*pool.values(), strict=False) for r in group]
         under_load = _under_load(searcher, normal, mixed, args.clients, args.load_s)
+    cut_recall = None
+    if corpus.cut_phrases:
+        found = sum(
+            searcher.search(SearchRequest(q=q, session=slug, page_size=1)).total > 0
+            for slug, q in corpus.cut_phrases
+        )
+        cut_recall = {"phrases": len(corpus.cut_phrases), "found": found}
     segments = segments if segments is not None else searcher.doc_count()
     print(
         json.dumps(
@@ -406,6 +452,7 @@ def main() -> None:
                 "drafts": len(sessions) - len(published),
                 "queries": figures,
                 "hostile": hostile_figures,
+                **({"cuts": args.cuts, "cut_recall": cut_recall} if cut_recall else {}),
                 **(
                     {
                         "clients": args.clients,

@@ -82,16 +82,29 @@ def find_matches(text: str, lang: str, spec: MatchSpec) -> list[tuple[int, int]]
     return [(start, end) for (_, _, start, end), hit in zip(tokens, matched, strict=True) if hit]
 
 
-def first_match_ms(spans: list[tuple[int, int]], packed_words: str | None, start_ms: int) -> int:
-    """Return when the first matched word was said (the segment's start if unknown)."""
+def first_match_ms(
+    spans: list[tuple[int, int]],
+    packed_words: str | None,
+    start_ms: int,
+    segment: tuple[int, int] = (0, -1),
+) -> int:
+    """Return when the first matched word was said (its segment's start if unknown).
+
+    `start_ms` is the passage's start (what word timings are packed from);
+    `segment` is (char, start_ms) of the segment holding the first match: a
+    word timed before that segment's text never gives the time.
+    """
+    segment_char, segment_ms = segment
+    segment_ms = start_ms if segment_ms < 0 else segment_ms
     if not spans or not packed_words:
-        return start_ms
+        return segment_ms
     first_char = spans[0][0]
-    when = start_ms
+    when = segment_ms
     for char, word_ms in unpack_words(packed_words, start_ms):
         if char > first_char:
             break
-        when = word_ms
+        if char >= segment_char:
+            when = word_ms
     return when
 
 

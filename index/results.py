@@ -58,7 +58,7 @@ class SearchRequest:
 
 @dataclass
 class Hit:
-    """One matching segment, with everything needed to show and cite it."""
+    """One matching passage, named by the segment its first matched word was said in."""
 
     segment_id: int
     session_slug: str
@@ -71,9 +71,9 @@ class Hit:
     speaker_name: str | None
     affiliation: str | None
     start_ms: int  # when the first matched word was said
-    end_ms: int  # end of the segment
-    segment_start_ms: int
-    text: str
+    end_ms: int  # end of that segment
+    segment_start_ms: int  # start of that segment
+    text: str  # the passage's text: its segments joined (index.documents.Passage)
     snippet_html: str  # escaped text, matched words in <mark>
     score: float | None = None
 

@@ -21,6 +21,7 @@ from index.highlight import find_matches, first_match_ms, match_spec, snippet_ht
 from index.locks import FairLock
 from index.query import ParsedQuery, bound_patterns, filter_query, parse, prune
 from index.results import Group, Hit, SearchRequest, SearchResults
+from index.schema import segment_at
 from index.store import current_generation, open_current
 from index.suggest import suggest
 from index.visibility import View, build_view
@@ -111,7 +112,7 @@ class Searcher:
         return view
 
     def doc_count(self) -> int:
-        """Return how many segments the index serves."""
+        """Return how many documents (passages, index.documents) the index serves."""
         with self._lock:
             return self._searcher.doc_count() if self._searcher is not None else 0
 
@@ -283,9 +284,11 @@ def _hit(searcher, docnum: int, spec, score: float | None) -> Hit:
     stored = searcher.stored_fields(docnum)
     text = stored.get("text", "")
     spans = find_matches(text, stored.get("lang", "fr"), spec)
+    # A passage joins segments: the hit is the segment its first matched word is in.
+    char, segment_id, segment_start, segment_end = segment_at(stored, spans[0][0] if spans else 0)
     start_ms = stored.get("start_ms", 0)
     return Hit(
-        segment_id=int(stored["id"]),
+        segment_id=segment_id,
         session_slug=stored["session"],
         session_title=stored.get("session_title", stored["session"]),
         series=stored.get("series"),
@@ -295,9 +298,9 @@ def _hit(searcher, docnum: int, spec, score: float | None) -> Hit:
         speaker_slug=stored.get("speaker"),
         speaker_name=stored.get("speaker_name"),
         affiliation=stored.get("org"),
-        start_ms=first_match_ms(spans, stored.get("words"), start_ms),
-        end_ms=stored.get("end_ms", start_ms),
-        segment_start_ms=start_ms,
+        start_ms=first_match_ms(spans, stored.get("words"), start_ms, (char, segment_start)),
+        end_ms=segment_end,
+        segment_start_ms=segment_start,
         text=text,
         snippet_html=snippet_html(text, spans),
         score=score,

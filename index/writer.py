@@ -12,9 +12,9 @@ from pathlib import Path
 
 from whoosh.writing import IndexWriter
 
-from index.documents import SegmentDocument
+from index.documents import SegmentDocument, passages
 from index.errors import RebuildError, SearchIndexError
-from index.schema import to_fields
+from index.schema import build_schema, to_fields
 from index.store import (
     current_generation,
     fork_generation,
@@ -29,23 +29,19 @@ from index.store import (
 def replace_session(
     index_dir: Path, session_slug: str, docs: Iterable[SegmentDocument], timeout_s: float = 30.0
 ) -> int:
-    """Replace every document of one session by `docs`; return how many were added."""
+    """Replace every document of one session by passages of `docs`; return how many segments."""
     index_dir = Path(index_dir)
     with write_lock(index_dir, timeout_s):
         remove_leftovers(index_dir)
         gen, ix = fork_generation(index_dir)
         writer = ix.writer()
         try:
+            _add_new_fields(writer)
             writer.delete_by_term("session", session_slug)
             added = 0
-            for doc in docs:
-                if doc.session_slug != session_slug:
-                    raise SearchIndexError(
-                        f"segment {doc.segment_id} belongs to session {doc.session_slug!r}, "
-                        f"not {session_slug!r}; nothing was changed"
-                    )
-                writer.add_document(**to_fields(doc))
-                added += 1
+            for passage in passages(_checked(docs, session_slug)):
+                writer.add_document(**to_fields(passage))
+                added += len(passage.segments)
             writer.commit()
         except BaseException:
             _abandon(writer)
@@ -62,7 +58,7 @@ def rebuild(
     limitmb: int = 256,
     timeout_s: float = 30.0,
 ) -> int:
-    """Build a complete new index from `docs` and serve it; return the document count.
+    """Build a complete new index from passages of `docs` and serve it; return the segment count.
 
     If anything fails (including the iterator over `docs`), the new generation
     is discarded and the previous index keeps serving.
@@ -76,9 +72,9 @@ def rebuild(
         writer = _bulk_writer(ix, procs, limitmb)
         added = 0
         try:
-            for doc in docs:
-                writer.add_document(**to_fields(doc))
-                added += 1
+            for passage in passages(docs):
+                writer.add_document(**to_fields(passage))
+                added += len(passage.segments)
             writer.commit()
         except BaseException as exc:
             _abandon(writer)
@@ -92,6 +88,24 @@ def rebuild(
             raise
         switch_to(index_dir, gen)
         return added
+
+
+def _add_new_fields(writer: IndexWriter) -> None:
+    # An index built before a field existed (`segments` came with passages) keeps
+    # its own schema; adding the field lets one session be replaced without a rebuild.
+    for name, field in build_schema().items():
+        if name not in writer.schema:
+            writer.add_field(name, field)
+
+
+def _checked(docs: Iterable[SegmentDocument], session_slug: str) -> Iterable[SegmentDocument]:
+    for doc in docs:
+        if doc.session_slug != session_slug:
+            raise SearchIndexError(
+                f"segment {doc.segment_id} belongs to session {doc.session_slug!r}, "
+                f"not {session_slug!r}; nothing was changed"
+            )
+        yield doc
 
 
 def _bulk_writer(ix, procs: int, limitmb: int) -> IndexWriter:

@@ -17,7 +17,9 @@ WORDS = "ville conseil budget école projet quartier vélo parc marché rue plac
 
 
 def _text(rng: random.Random) -> str:
-    return " ".join(rng.choices(WORDS, weights=range(len(WORDS), 0, -1), k=rng.randint(3, 25)))
+    # A sentence each: one segment is one passage (index.documents), so hits name documents.
+    words = rng.choices(WORDS, weights=range(len(WORDS), 0, -1), k=rng.randint(3, 25))
+    return " ".join(words) + "."
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ def wide_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The small archive plus one segment for each word amot000 … amot149."""
     path = tmp_path_factory.mktemp("wide") / "index"
     extra = [
-        make_doc(1000 + n, "urbanisme-2019", "paul-martin", 60_000 + 1000 * n, f"amot{n:03d}")
+        make_doc(1000 + n, "urbanisme-2019", "paul-martin", 60_000 + 1000 * n, f"amot{n:03d}.")
         for n in range(WIDE)
     ]
     extra.append(

@@ -142,7 +142,7 @@ def test_damaged_index_raises_a_clear_error(index_dir: Path) -> None:
 def test_parallel_rebuild_interrupted_stops_its_workers(index_dir: Path) -> None:
     import multiprocessing
 
-    fresh = [make_doc(200 + i, "london-2020", None, 0, f"Parallèle {i}") for i in range(300)]
+    fresh = [make_doc(200 + i, "london-2020", None, 0, f"Parallèle {i}.") for i in range(300)]
     with pytest.raises(RebuildError):
         rebuild(index_dir, _failing(fresh, after=250), procs=2, limitmb=32)
     assert multiprocessing.active_children() == []
