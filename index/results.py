@@ -76,6 +76,9 @@ class Hit:
     text: str  # the passage's text: its segments joined (index.documents.Passage)
     snippet_html: str  # escaped text, matched words in <mark>
     score: float | None = None
+    # (segment start in ms, word) for every matched word: a passage's matches may
+    # fall in several of its segments, and the session page marks each line's own.
+    marks: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass

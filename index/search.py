@@ -304,4 +304,5 @@ def _hit(searcher, docnum: int, spec, score: float | None) -> Hit:
         text=text,
         snippet_html=snippet_html(text, spans),
         score=score,
+        marks=tuple((segment_at(stored, a)[2], text[a:b]) for a, b in spans),
     )

@@ -103,7 +103,11 @@ def highlights_of(hits: list) -> dict[int, set[str]]:
     """Map each hit's segment start (ms) to the words to mark in that transcript line."""
     marks: dict[int, set[str]] = {}
     for hit in hits:
-        marks.setdefault(hit.segment_start_ms, set()).update(marked_terms(hit.snippet_html))
+        if hit.marks:  # a passage's matches, each under the segment it was said in
+            for segment_start_ms, word in hit.marks:
+                marks.setdefault(segment_start_ms, set()).add(word)
+        else:
+            marks.setdefault(hit.segment_start_ms, set()).update(marked_terms(hit.snippet_html))
     return marks
 
 

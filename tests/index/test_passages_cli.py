@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,18 @@ def test_search_finds_words_across_a_segment_cut_once(home: Path) -> None:
     assert json.loads(run(home, "search", '"ignoré les conducteurs"', "--json"))["total"] == 0
     plain = run(home, "search", "comportement des conducteurs")
     assert plain.count("comportements") == 1
+
+
+def test_the_session_page_marks_each_matched_word_in_the_line_it_was_said(home: Path) -> None:
+    from portal import create_app
+
+    client = create_app({"ARCHIVE_HOME": str(home), "TESTING": True}).test_client()
+    page = client.get(f"/sessions/{SESSION4}?t=3&q=comportement+des+conducteurs")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    lines = dict(re.findall(r'<p class="ln[^"]*" data-s="(\d+)"[^>]*>(.*?)</p>', html))
+    # Both halves of the phrase are marked, each in the transcript line it was
+    # said in: the second segment's "conducteurs" too, though the hit is named
+    # by the first.
+    assert "<mark>comportements</mark>" in lines["0"]
+    assert "<mark>conducteurs</mark>" in lines["4200"]
