@@ -35,13 +35,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_up(port: int, timeout_s: float = 60) -> None:
-    """Wait for the portal to answer on port."""
+def wait_until_up(port: int, timeout_s: float = 60, path: str = "/api/sessions") -> None:
+    """Wait for the portal to answer `path` on port."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/api/sessions")
+            connection.request("GET", path)
             connection.getresponse().read()
             return
         except OSError:

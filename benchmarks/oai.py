@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.api import free_port  # noqa: E402
+from benchmarks.api import free_port, wait_until_up  # noqa: E402
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 
@@ -61,20 +61,6 @@ def fill(home: Path, sessions: int) -> None:
                 db.add(session)
     finally:
         catalogue.dispose()
-
-
-def wait_until_up(port: int, timeout_s: float = 60) -> None:
-    """Wait for the portal to answer on port."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/oai?verb=Identify")
-            connection.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("the portal did not start")
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:
@@ -131,7 +117,7 @@ def main() -> int:
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
     )  # fmt: skip
     try:
-        wait_until_up(port)
+        wait_until_up(port, path="/oai?verb=Identify")
         figures = harvest(port)
     finally:
         server.terminate()
