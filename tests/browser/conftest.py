@@ -5,15 +5,13 @@ Playwright cannot download its own browsers here: it drives Debian's chromium.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from portal import create_app
 from tests.portal.builders import BuiltArchive, build_archive
+from tests.support.live import serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -39,20 +37,6 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 def browser_archive(tmp_path_factory: pytest.TempPathFactory) -> BuiltArchive:
     """The seed programme with a 40 s generated recording, its poster and transcript, indexed."""
     return build_archive(tmp_path_factory.mktemp("browser-archive"), poster=True)
-
-
-def serve(home: Path) -> Iterator[str]:
-    """Serve the portal of an archive home on a free local port; yield its base URL."""
-    app = create_app({"ARCHIVE_HOME": str(home), "SECRET_KEY": "browser-tests"})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        app.extensions["archive"].catalogue.dispose()
 
 
 @pytest.fixture(scope="session")

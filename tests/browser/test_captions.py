@@ -7,8 +7,8 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from core.catalogue import Recording, open_catalogue
-from tests.browser.conftest import serve
 from tests.portal.builders import SLUG, build_archive
+from tests.support.live import serve
 from tests.support.media_factory import image_file, silence_audio
 
 pytestmark = pytest.mark.browser

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import serve
 from tests.portal.builders import SLUG, build_french_clips_archive
+from tests.support.live import serve
 from tests.support.media_factory import require_shared_media
 
 pytestmark = pytest.mark.browser

@@ -11,7 +11,6 @@ import base64
 import json
 import re
 import shutil
-import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -22,7 +21,6 @@ import requests
 from lxml import etree
 from sickle import Sickle, oaiexceptions
 from sqlalchemy import update
-from werkzeug.serving import make_server
 
 from core.catalogue import open_catalogue
 from core.catalogue.queries import get_session
@@ -32,6 +30,7 @@ from core.settings import load_settings
 from portal import create_app
 from tests.portal.builders import SLUG, BuiltArchive, add_correction
 from tests.portal.test_drafts_invisible import DRAFT, SECRETS, SERIES, UNPUBLISHED, plant_drafts
+from tests.support.live import serve
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 DC = "{http://purl.org/dc/elements/1.1/}"
@@ -79,18 +78,13 @@ def add_published_sessions(home: Path) -> None:
         catalogue.dispose()
 
 
-def serve(home: Path, **config) -> Iterator[str]:
+def serve_oai(home: Path, **config: object) -> Iterator[str]:
     """Serve the portal of home on a free loopback port; yield the /oai base URL."""
-    app = create_app({"ARCHIVE_HOME": str(home), "SECRET_KEY": "oai", **config})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    served = serve(home, **config)
     try:
-        yield f"http://127.0.0.1:{server.server_port}/oai"
+        yield f"{next(served)}/oai"
     finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        app.extensions["archive"].catalogue.dispose()
+        served.close()  # stops the server now, not when the generator is collected
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +101,7 @@ def oai_home(built_archive: BuiltArchive, tmp_path_factory: pytest.TempPathFacto
 
 @pytest.fixture(scope="module")
 def base_url(oai_home: Path) -> Iterator[str]:
-    yield from serve(oai_home, ARCHIVE_OAI_PAGE_SIZE=PAGE_SIZE)
+    yield from serve_oai(oai_home, ARCHIVE_OAI_PAGE_SIZE=PAGE_SIZE)
 
 
 def ident(slug: str) -> str:
@@ -394,7 +388,7 @@ def test_a_speaker_added_elsewhere_leaves_their_other_sessions_alone(
 def test_an_edit_between_pages_loses_no_record(oai_home: Path, tmp_path: Path) -> None:
     home = tmp_path / "home"
     shutil.copytree(oai_home, home)
-    served = serve(home, ARCHIVE_OAI_PAGE_SIZE=PAGE_SIZE)
+    served = serve_oai(home, ARCHIVE_OAI_PAGE_SIZE=PAGE_SIZE)
     url = next(served)
     try:
         first = oai_xml(url, verb="ListIdentifiers", metadataPrefix="oai_dc")
