@@ -14,8 +14,8 @@ from ingest.pipeline import create_ingest_job
 from tests.faults import scenarios
 from tests.portal.builders import SLUG
 from tests.portal.workspace_fixtures import *  # noqa: F403
-from tests.portal.workspace_fixtures import HEARD, start_worker
-from tests.support.waiting import job_row, wait_for
+from tests.portal.workspace_fixtures import HEARD, finish_with_second_worker, start_worker
+from tests.support.waiting import wait_for
 from worker.tasks import build_tasks
 
 
@@ -41,16 +41,7 @@ def test_worker_killed_while_ffmpeg_writes_is_taken_over_without_leftovers(
     try:
         ffmpeg_died = scenarios.ffmpeg_died(kill)
         left_by_kill = scenarios.partials(settings)
-        second = start_worker(tmp_path, settings.home, "normal", "worker2.log")
-        try:
-            wait_for(
-                lambda: job_row(catalogue, job_id).state in ("done", "failed"),
-                90,
-                "the second worker to finish the job",
-            )
-        finally:
-            second.send_signal(signal.SIGTERM)
-            second.wait(20)
+        finish_with_second_worker(tmp_path, settings.home, catalogue, job_id)
         after = scenarios.outcome(catalogue, settings, job_id, kill)
     finally:
         scenarios.stop_orphan(kill)

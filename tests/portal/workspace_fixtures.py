@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import textwrap
@@ -24,6 +25,7 @@ from core.contracts import TranscribedSegment, Word
 from portal import create_app
 from tests.portal.builders import REPO, BuiltArchive
 from tests.support.fake_transcriber import ScriptedTranscriber
+from tests.support.waiting import job_row, wait_for
 
 PASSWORD = "correct horse battery"
 ACCOUNTS = {"ada": "archivist", "root": "admin"}
@@ -169,3 +171,20 @@ def start_worker(folder: Path, home: Path, mode: str, log_name: str) -> subproce
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+
+
+def finish_with_second_worker(folder: Path, home: Path, catalogue, job_id: int) -> None:
+    """Start a second worker on home, wait until it ends job_id (done or failed), stop it.
+
+    Its output goes to folder/worker2.log, for the caller to show on failure.
+    """
+    second = start_worker(folder, home, "normal", "worker2.log")
+    try:
+        wait_for(
+            lambda: job_row(catalogue, job_id).state in ("done", "failed"),
+            90,
+            "the second worker to finish the job",
+        )
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(20)

@@ -17,7 +17,7 @@ from core.errors import ConfigError
 from ingest.pipeline import create_ingest_job
 from tests.portal.builders import REPO, SLUG
 from tests.portal.workspace_fixtures import *  # noqa: F403
-from tests.portal.workspace_fixtures import HEARD, start_worker
+from tests.portal.workspace_fixtures import HEARD, finish_with_second_worker, start_worker
 from tests.support import media_factory
 from tests.support.waiting import job_row, wait_for
 from worker.queue import build_queue, queue_path
@@ -40,16 +40,7 @@ def test_worker_killed_mid_job_is_retried_without_duplicates(fresh_archive, tmp_
         assert job_row(catalogue, job_id).state == "running"  # nobody told the catalogue
     finally:
         first.kill()
-    second = start_worker(tmp_path, settings.home, "normal", "worker2.log")
-    try:
-        wait_for(
-            lambda: job_row(catalogue, job_id).state in ("done", "failed"),
-            90,
-            "the second worker to finish the job",
-        )
-    finally:
-        second.send_signal(signal.SIGTERM)
-        second.wait(20)
+    finish_with_second_worker(tmp_path, settings.home, catalogue, job_id)
     job = job_row(catalogue, job_id)
     assert job.state == "done", (tmp_path / "worker2.log").read_text()
     assert job.attempts == 2 and job.params["interrupted"] == 1
