@@ -23,11 +23,10 @@ from sqlalchemy import select
 
 from core.catalogue.db import Catalogue
 from core.catalogue.schema import Segment, Session, Transcript
-from core.contracts import TranscribedSegment, Word
 from core.settings import Settings
 from ingest.pipeline import create_ingest_job, run_job
 from ingest.storage import process_alive
-from tests.support.fake_transcriber import ScriptedTranscriber
+from tests.support.fake_transcriber import ScriptedTranscriber, evenly_timed
 from tests.support.media_factory import ffmpeg_bin
 from tests.support.waiting import job_row, wait_for
 
@@ -89,16 +88,7 @@ _STAND_IN = textwrap.dedent("""
 
 def scripted() -> ScriptedTranscriber:
     """Return the fake recogniser every run of a scenario uses (same words every time)."""
-    segments = []
-    for start_ms, end_ms, text in SPOKEN:
-        tokens = text.split()
-        step = (end_ms - start_ms) / len(tokens)
-        words = [
-            Word(round(start_ms + i * step), round(start_ms + (i + 1) * step), t, 0.9)
-            for i, t in enumerate(tokens)
-        ]
-        segments.append(TranscribedSegment(start_ms, end_ms, text, words, confidence=0.9))
-    return ScriptedTranscriber(segments, language="fr")
+    return ScriptedTranscriber(evenly_timed(SPOKEN, 0.9), language="fr")
 
 
 def hanging_ffmpeg(folder: Path, suffix: str) -> tuple[Path, Path]:

@@ -21,10 +21,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from core import accounts
-from core.contracts import TranscribedSegment, Word
+from core.contracts import TranscribedSegment
 from portal import create_app
 from tests.portal.builders import REPO, BuiltArchive
-from tests.support.fake_transcriber import ScriptedTranscriber
+from tests.support.fake_transcriber import ScriptedTranscriber, evenly_timed
 from tests.support.waiting import job_row, wait_for
 
 PASSWORD = "correct horse battery"
@@ -38,16 +38,7 @@ HEARD = [
 
 def heard_segments() -> list[TranscribedSegment]:
     """Return the scripted recognition result with Whisper-like word timings."""
-    segments = []
-    for start_ms, end_ms, text in HEARD:
-        tokens = text.split()
-        step = (end_ms - start_ms) / len(tokens)
-        words = [
-            Word(round(start_ms + i * step), round(start_ms + (i + 1) * step), t, 0.8)
-            for i, t in enumerate(tokens)
-        ]
-        segments.append(TranscribedSegment(start_ms, end_ms, text, words, confidence=0.8))
-    return segments
+    return evenly_timed(HEARD, 0.8)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import copy
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.contracts import TranscribedSegment, TranscriptionResult
+from core.contracts import TranscribedSegment, TranscriptionResult, Word
 from ingest.transcribe import Progress, Transcriber
 
 
@@ -63,3 +63,21 @@ class ScriptedTranscriber(Transcriber):
             settings={"scripted": True, "initial_prompt": initial_prompt},
             duration_ms=total_ms,
         )
+
+
+def evenly_timed(lines: list[tuple[int, int, str]], confidence: float) -> list[TranscribedSegment]:
+    """Return recognised segments for (start_ms, end_ms, text) lines, words spread evenly.
+
+    Whisper-like enough for the pipeline: every word has a time inside its
+    segment and the same confidence.
+    """
+    segments = []
+    for start_ms, end_ms, text in lines:
+        tokens = text.split()
+        step = (end_ms - start_ms) / len(tokens)
+        words = [
+            Word(round(start_ms + i * step), round(start_ms + (i + 1) * step), t, confidence)
+            for i, t in enumerate(tokens)
+        ]
+        segments.append(TranscribedSegment(start_ms, end_ms, text, words, confidence=confidence))
+    return segments
