@@ -34,14 +34,26 @@ def current_line_start_ms(page: Page) -> int:
     return int(page.locator(".ln.is-current").get_attribute("data-s"))
 
 
-def line_visible_in_pane(page: Page, start_ms: int) -> bool:
-    """Say whether the line starting at start_ms is inside the transcript's visible area."""
+def line_visible_in_pane(page: Page, start_ms: int, timeout_ms: int = 2000) -> bool:
+    """Say whether the line starting at start_ms is, or comes within timeout_ms, in view.
+
+    The player scrolls short distances smoothly: a line it is bringing into
+    view counts once the scroll has arrived, checked on each animation frame.
+    """
     return page.evaluate(
-        """(s) => { const pane = document.getElementById('transcript');
-                    const line = pane.querySelector(`.ln[data-s="${s}"]`);
-                    const a = pane.getBoundingClientRect(), b = line.getBoundingClientRect();
-                    return b.top >= a.top - 1 && b.bottom <= a.bottom + 1; }""",
-        start_ms,
+        """([s, timeout]) => new Promise(done => {
+             const pane = document.getElementById('transcript');
+             const line = pane.querySelector(`.ln[data-s="${s}"]`);
+             const until = performance.now() + timeout;
+             const check = () => {
+               const a = pane.getBoundingClientRect(), b = line.getBoundingClientRect();
+               if (b.top >= a.top - 1 && b.bottom <= a.bottom + 1) return done(true);
+               if (performance.now() > until) return done(false);
+               requestAnimationFrame(check);
+             };
+             check();
+           })""",
+        [start_ms, timeout_ms],
     )
 
 
