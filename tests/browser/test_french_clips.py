@@ -50,6 +50,8 @@ def test_real_clip_search_hit_and_t_open_at_the_word(page: Page, clips_site):
     hit = page.locator(".hit-link").first
     expect(hit).to_contain_text("Marie Veltz")
     hit.click()
+    # The click only starts the navigation: wait for the session page before reading its player.
+    page.wait_for_url("**/sessions/*?t=*&q=rugissement+tigre")
     page.wait_for_function("document.getElementById('player').readyState >= 1")
     expect(page.locator(".ln.is-current")).to_contain_text("Le rugissement du tigre")
     seconds = page.evaluate("document.getElementById('player').currentTime")
