@@ -65,6 +65,7 @@ class TranscribedSegment:
     compression_ratio: float = 1.0
     speaker_slug: str | None = None
     speaker_name: str | None = None  # as read from an imported file's voice tags
+    voice: str | None = None  # the diarization's voice label in this session ("1", "2"…)
 
 
 @dataclass
@@ -91,6 +92,7 @@ class ExportSegment:
     affiliation: str | None = None
     confidence: float | None = None
     verified: bool = False
+    voice: str | None = None  # diarization label, shown as "Speaker N" when nobody is named
 
 
 @dataclass(frozen=True)

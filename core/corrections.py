@@ -183,6 +183,7 @@ def _copy(segment: Segment, text: str | None, speaker: object) -> TranscribedSeg
         words=words,
         confidence=1.0 if text is not None else (segment.confidence or 0.0),
         speaker_slug=slug,
+        voice=segment.voice,
     )
 
 

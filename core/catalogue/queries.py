@@ -222,6 +222,7 @@ def export_view(
             else None,
             confidence=s.confidence,
             verified=s.verified,
+            voice=s.voice,
         )
         for s in transcript_segments(db, transcript)
     )

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -210,6 +211,9 @@ class Segment(Base):
     end_ms: Mapped[int] = mapped_column(BigInteger)
     text: Mapped[str] = mapped_column(Text)
     speaker_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
+    # The voice found by diarization ("1", "2"…, one numbering per session): segments
+    # of a voice nobody has named yet show as "Speaker 1"; renaming a voice renames them all.
+    voice: Mapped[str | None] = mapped_column(String(20), nullable=True)
     confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
     # [[start_ms, end_ms, text, probability], ...]: compact and read as a whole.
@@ -217,6 +221,56 @@ class Segment(Base):
 
     transcript: Mapped[Transcript] = relationship(back_populates="segments")
     speaker: Mapped[Person | None] = relationship()
+
+
+class SessionVoice(Base):
+    """A voice diarization found in a session: who it is, and its embedding while allowed.
+
+    The embedding (float32, L2-normalised) is biometric data: it never leaves the
+    catalogue through a public route, and deleting a person's voiceprint erases
+    the embeddings of the voices confirmed as that person too.
+    """
+
+    __tablename__ = "session_voices"
+    __table_args__ = (UniqueConstraint("session_id", "label"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(20))
+    model: Mapped[str] = mapped_column(String(100), default="")
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    speech_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Set once an archivist names this voice (or accepts a proposal): the name is confirmed.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
+    # What a stored voiceprint suggested at ingest, with its cosine score; never applied alone.
+    proposed_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
+    proposed_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    session: Mapped[Session] = relationship()
+    person: Mapped[Person | None] = relationship(foreign_keys=[person_id])
+    proposed_person: Mapped[Person | None] = relationship(foreign_keys=[proposed_person_id])
+
+
+class Voiceprint(Base):
+    """A person's voiceprint: the mean embedding of their confirmed speech, per model.
+
+    Biometric data: used only to propose names at ingest, deletable by an admin,
+    never exposed by the public portal or API.
+    """
+
+    __tablename__ = "voiceprints"
+    __table_args__ = (UniqueConstraint("person_id", "model"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    model: Mapped[str] = mapped_column(String(100))
+    embedding: Mapped[bytes] = mapped_column(LargeBinary)
+    speech_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    sessions: Mapped[int] = mapped_column(Integer, default=0)  # how many voices it averages
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    person: Mapped[Person] = relationship()
 
 
 class Job(Base):

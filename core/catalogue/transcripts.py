@@ -52,6 +52,7 @@ def store_transcript(
             end_ms=int(max(s.end_ms, s.start_ms)),
             text=s.text.strip(),
             speaker_id=_speaker_id(s, people, names),
+            voice=s.voice,
             confidence=round(s.confidence, 4) if s.confidence is not None else None,
             words=[[w.start_ms, w.end_ms, w.text, round(w.probability, 4)] for w in s.words],
         )
