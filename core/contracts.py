@@ -116,3 +116,30 @@ class ProgrammeSlot:
     start_ms: int | None
     # (person_slug, role, own start_ms or None), in programme order
     people: tuple[tuple[str, str, int | None], ...]
+
+
+@dataclass(frozen=True)
+class VoiceTurn:
+    """From start_ms to end_ms, the voice labelled `voice` speaks (diarization)."""
+
+    start_ms: int
+    end_ms: int
+    voice: str
+
+
+@dataclass(frozen=True)
+class Voice:
+    """One voice diarization found: its label, mean embedding (L2-normalised) and speech."""
+
+    label: str
+    embedding: tuple[float, ...]
+    speech_ms: int
+
+
+@dataclass(frozen=True)
+class Diarization:
+    """Who speaks when in one recording, by voice, before anyone is named."""
+
+    model: str
+    turns: tuple[VoiceTurn, ...]
+    voices: tuple[Voice, ...]
