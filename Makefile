@@ -20,9 +20,7 @@ system-deps:
 ## Build the demo archive of the seed seminar, then serve the portal on 127.0.0.1:5000
 ## with a job worker beside it (uploads from the workspace are processed).
 demo: demo-build
-	$(BIN)/archive --home $(DEMO_HOME) worker & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/archive --home $(DEMO_HOME) serve
+	$(BIN)/python -m cli.demo_serve --home $(DEMO_HOME)
 
 demo-build: install
 	$(BIN)/python -m cli.demo --home $(DEMO_HOME)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
 import click
 
 from cli.context import EXIT_USAGE, Context, fail, pass_archive
+from cli.progress import ProgressDisplay
 from core.errors import ArchiveError
 from core.manifest import is_language_code
-from core.timecodes import format_clock
 from ingest.errors import DuplicateRecordingError
 
 
@@ -68,7 +67,7 @@ def ingest_command(
             click.echo(f"Queued job {job_id}; run `archive worker` to process it.")
             return
         index_later = ctx.index_writer_queued()
-        with _ProgressBar() as bar:
+        with ProgressDisplay() as bar:
             job = run_job(
                 ctx.catalogue,
                 ctx.settings,
@@ -94,34 +93,6 @@ def _hand_to_index_writer(ctx: Context, job_id: int) -> None:
             "The index writer (`archive worker --index-writer`) will make it searchable.",
             err=True,
         )
-
-
-class _ProgressBar:
-    """A tqdm bar in percent with the step name and the pipeline's own ETA."""
-
-    def __enter__(self):
-        from tqdm import tqdm
-
-        self.bar = tqdm(
-            total=100,
-            unit="%",
-            file=sys.stderr,
-            dynamic_ncols=True,
-            bar_format="{desc:<11} {percentage:3.0f}%|{bar}| {postfix}",
-        )
-        return self
-
-    def update(self, progress) -> None:
-        self.bar.set_description_str(progress.step)
-        self.bar.n = round(progress.fraction * 100, 1)
-        eta = progress.eta_s
-        self.bar.set_postfix_str(
-            f"ETA {format_clock(round(eta * 1000))}" if eta is not None else "", refresh=False
-        )
-        self.bar.refresh()
-
-    def __exit__(self, *exc_info) -> None:
-        self.bar.close()
 
 
 def _print_outcome(ctx: Context, job, elapsed_s: float) -> None:

@@ -14,6 +14,8 @@ from cli import main
 from tests.conftest import SEED_MANIFEST, SESSION4, seed_overlay
 from tests.support import media_factory
 
+REPO = Path(__file__).resolve().parents[1]
+
 SESSION1 = "2017-01-27-politiques-de-la-ville-intelligente"
 # Our JSON export shape: explicit word timings, speakers by catalogue slug.
 TRANSCRIPT = {
@@ -432,3 +434,23 @@ def test_python_dash_m_honours_home_for_every_command(module: str, tmp_path: Pat
     assert result.returncode == 0, result.stderr
     assert (home / "archive.sqlite3").is_file()
     assert not (tmp_path / "instance").exists()  # not the default home beside it
+
+
+def test_progress_in_a_log_file_is_plain_lines_not_redrawn_bars(
+    home: Path, recordings: list[Path], transcript_json: Path, tmp_path: Path
+) -> None:
+    log = tmp_path / "ingest.log"
+    with log.open("w") as stderr:
+        subprocess.run(
+            [sys.executable, "-m", "cli", "--home", str(home), "ingest", str(recordings[0]),
+             "--session", "2018-01-29-start-up-numerique-acteurs-municipaux",
+             "--transcript", str(transcript_json)],
+            check=True, stdout=subprocess.DEVNULL, stderr=stderr, cwd=REPO,
+        )  # fmt: skip
+    text = log.read_text(encoding="utf-8")
+    assert "\r" not in text  # a redrawn bar would leave carriage returns in the file
+    lines = text.splitlines()
+    # One readable line per step (and per tenth of a long step), ending at 100 %.
+    assert [line.split()[0] for line in lines][:2] == ["probe", "playable"], text
+    assert lines[-1].split() == ["done", "100%"], text
+    assert len(lines) < 40, "one line per step and tenth, not one per redraw"
