@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
@@ -126,3 +127,39 @@ def test_the_summary_lists_people_and_seconds_never_embeddings(db) -> None:
         1,
     )
     assert "embedding" not in {f.name for f in dataclasses.fields(row)}
+
+
+def test_the_cli_lists_and_deletes_voiceprints(seeded_catalogue, settings) -> None:
+    from click.testing import CliRunner
+
+    from cli import main
+
+    with seeded_catalogue.session() as db:
+        session = get_session(db, S1, True)
+        db.add(
+            SessionVoice(
+                session_id=session.id,
+                label="1",
+                model="m",
+                embedding=pack_embedding(VECTORS["a"]),
+                speech_ms=42_000,
+            )
+        )
+        db.flush()
+        confirm_voice(db, session, "1", person(db, "marie-veltz"))
+    home = ["--home", str(settings.home)]
+    runner = CliRunner()
+    listed = runner.invoke(main, [*home, "voiceprints", "list", "--json"])
+    assert listed.exit_code == 0, listed.output
+    (row,) = json.loads(listed.output)
+    assert (row["person"], row["speech_s"], row["voices"]) == ("marie-veltz", 42.0, 1)
+    assert "embedding" not in listed.output
+    unknown = runner.invoke(main, [*home, "voiceprints", "delete", "nobody-at-all"])
+    assert unknown.exit_code == 1 and "no person with the slug “nobody-at-all”" in unknown.output
+    none = runner.invoke(main, [*home, "voiceprints", "delete", "arnaud-brun"])
+    assert none.exit_code == 1 and "Arnaud Brun (arnaud-brun) has no voiceprint" in none.output
+    deleted = runner.invoke(main, [*home, "voiceprints", "delete", "marie-veltz"])
+    assert deleted.exit_code == 0 and "Deleted 1 voiceprint(s) of Marie Veltz" in deleted.output
+    assert "No voiceprints stored." in runner.invoke(main, [*home, "voiceprints", "list"]).output
+    with seeded_catalogue.session() as db:
+        assert db.scalar(select(SessionVoice.embedding)) is None

@@ -1,4 +1,4 @@
-"""Unnamed voices in exports: "Intervenant N" wherever a name shows, and never a person read back."""
+"""Unnamed voices in exports: "Intervenant N" where a name shows, never a person read back."""
 
 from __future__ import annotations
 
