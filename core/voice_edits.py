@@ -20,6 +20,14 @@ from core.timing import estimate_words
 from core.voiceprints import confirm_voice, merge_session_voices, session_voice
 
 
+class VoiceEditError(CatalogueError):
+    """A voice edit that cannot apply; `reason` and `values` let an interface word it."""
+
+    def __init__(self, reason: str, message: str, **values: object) -> None:
+        super().__init__(message)
+        self.reason, self.values = reason, values
+
+
 def voice_labels(segments: list[Segment]) -> list[str]:
     """Return the voice labels of a version's segments, "2" before "10"."""
     labels = {s.voice for s in segments if s.voice}
@@ -76,7 +84,7 @@ def merge_voices(
     """Give voice `merged`'s segments the label and speaker of voice `into`; one voice remains."""
     current, segments = editable(db, session, base_version)
     if into == merged:
-        raise CatalogueError("choose two different voices to merge")
+        raise VoiceEditError("same_voice", "choose two different voices to merge")
     _require_voice(segments, into)
     _require_voice(segments, merged)
     speaker = voice_speaker(db, session, segments, into)
@@ -112,15 +120,24 @@ def split_segment(
     current, segments = editable(db, session, base_version)
     segment = next((s for s in segments if s.position == position), None)
     if segment is None:
-        raise CatalogueError(f"no segment #{position + 1} in this version")
+        raise VoiceEditError(
+            "no_segment", f"no segment #{position + 1} in this version", n=position + 1
+        )
     words = list(words_of(segment)) or estimate_words(
         segment.text, segment.start_ms, segment.end_ms
     )
+    if len(words) < 2:
+        raise VoiceEditError(
+            "single_word",
+            f"segment #{position + 1} has a single word: there is nothing to split",
+            n=position + 1,
+        )
     if not 1 <= word < len(words):
-        raise CatalogueError(
-            f"segment #{position + 1} can be split before word 2 to {len(words)}"
-            if len(words) > 1
-            else f"segment #{position + 1} has a single word: there is nothing to split"
+        raise VoiceEditError(
+            "split_range",
+            f"segment #{position + 1} can be split before word 2 to {len(words)}",
+            n=position + 1,
+            words=len(words),
         )
     if voice is not None:
         _require_voice(segments, voice)
@@ -180,7 +197,9 @@ def _part(
 
 def _require_voice(segments: list[Segment], label: str) -> None:
     if not any(s.voice == label for s in segments):
-        raise CatalogueError(f"no voice “{label}” in this version of the transcript")
+        raise VoiceEditError(
+            "unknown_voice", f"no voice “{label}” in this version of the transcript", voice=label
+        )
 
 
 def _slug(segment: Segment) -> str | None:

@@ -19,7 +19,13 @@ from sqlalchemy.orm import Session as OrmSession
 from core.catalogue.schema import Person, Segment, Session, SessionVoice, Transcript
 from core.errors import CatalogueError
 from core.programme import person_named
-from core.voice_edits import merge_voices, rename_voice, split_segment, voice_labels
+from core.voice_edits import (
+    VoiceEditError,
+    merge_voices,
+    rename_voice,
+    split_segment,
+    voice_labels,
+)
 from core.voices import voice_name
 from portal.extensions import get_db
 from portal.services.bounds import parse_int
@@ -161,7 +167,7 @@ def _apply(slug: str, operation: Callable[[OrmSession, Session, int], Transcript
         db.commit()
     except CatalogueError as exc:  # a VersionConflict included: the message says what to do
         db.rollback()
-        flash(str(exc), "error")
+        flash(_worded(exc), "error")
         return redirect(url_for("workspace_transcript.editor", slug=slug))
     if stored is not None:
         enqueue_reindex(slug)
@@ -169,6 +175,21 @@ def _apply(slug: str, operation: Callable[[OrmSession, Session, int], Transcript
     else:
         flash(_("Nothing changed."), "success")
     return redirect(url_for("workspace_transcript.editor", slug=slug))
+
+
+def _worded(exc: CatalogueError) -> str:
+    """Word a refused voice edit in the archivist's language."""
+    if not isinstance(exc, VoiceEditError):
+        return str(exc)
+    reasons = {
+        "unknown_voice": lambda v: _("No voice %(voice)s in this version of the transcript.", **v),
+        "same_voice": lambda v: _("Choose two different voices to merge."),
+        "no_segment": lambda v: _("No segment #%(n)d in this version.", **v),
+        "single_word": lambda v: _("Segment #%(n)d has a single word: nothing to split.", **v),
+        "split_range": lambda v: _("Segment #%(n)d can be split before word 2 to %(words)d.", **v),
+    }
+    worded = reasons.get(exc.reason)
+    return worded(exc.values) if worded else str(exc)
 
 
 def _label(raw: str | None) -> str | None:

@@ -215,17 +215,25 @@ def test_accepting_a_proposal_names_the_voice(ws_app, archivist):
 @pytest.mark.parametrize(
     ("path", "form", "message"),
     [
-        ("voices/name", {"voice": "9", "person": "marie-veltz"}, "no voice “9”"),
+        ("voices/name", {"voice": "9", "person": "marie-veltz"}, "No voice 9 in this version"),
         ("voices/name", {"voice": "2", "person": "nobody-here"}, "Unknown speaker: nobody-here"),
         ("voices/name", {"voice": "", "person": "marie-veltz"}, "Choose a voice."),
         ("voices/name", {"voice": "2", "new_name": "x" * 301}, "at most 300 characters"),
         ("voices/merge", {"into": "2", "merged": "2"}, "Choose two different voices"),
-        ("voices/merge", {"into": "2", "merged": "7"}, "no voice “7”"),
-        ("voices/split", {"segment": "1", "word": "99", "who": "voice:2"}, "before word 2 to 11"),
+        ("voices/merge", {"into": "2", "merged": "7"}, "No voice 7 in this version"),
+        (
+            "voices/split",
+            {"segment": "1", "word": "99", "who": "voice:2"},
+            "split before word 2 to 11.",
+        ),
         ("voices/split", {"segment": str(10**20), "word": "2"}, "Give the segment number"),
-        ("voices/split", {"segment": "99", "word": "2"}, "no segment #99"),
+        ("voices/split", {"segment": "99", "word": "2"}, "No segment #99 in this version."),
         ("voices/split", {"segment": "1", "word": "1"}, "Give the segment number"),
-        ("voices/split", {"segment": "1", "word": "3", "who": "voice:8"}, "no voice “8”"),
+        (
+            "voices/split",
+            {"segment": "1", "word": "3", "who": "voice:8"},
+            "No voice 8 in this version",
+        ),
     ],
 )
 def test_bad_voice_forms_say_why_and_store_nothing(ws_app, archivist, path, form, message):
@@ -298,3 +306,11 @@ def test_admins_list_and_delete_voiceprints_erasing_the_embeddings(ws_app, archi
         ).status_code
         == 404
     )
+
+
+def test_a_refused_voice_edit_is_worded_in_french(ws_app, archivist):
+    version = store_voices(ws_app)
+    page = post(archivist, "voices/split", version, lang="fr", segment="1", word="40", who="")
+    assert "Le segment n° 1 peut être coupé avant les mots 2 à 11." in page
+    page = post(archivist, "voices/merge", version, lang="fr", into="1", merged="6")
+    assert "Aucune voix 6 dans cette version de la transcription." in page
