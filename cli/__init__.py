@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from cli import catalogue, ingest, search, serve, users, worker
+from cli import catalogue, ingest, search, serve, users, voiceprints, worker
 from cli.context import Context
 
 
@@ -33,6 +33,7 @@ for command in (
     search.reindex_command,
     serve.serve_command,
     users.user_group,
+    voiceprints.voiceprints_group,
     worker.worker_command,
 ):
     main.add_command(command)

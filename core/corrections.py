@@ -35,6 +35,7 @@ class Changes:
     texts: dict[int, str] = field(default_factory=dict)
     speakers: dict[int, str | None] = field(default_factory=dict)  # position -> person slug
     verified: set[int] = field(default_factory=set)  # confirmed without a change
+    voices: dict[int, str] = field(default_factory=dict)  # position -> voice label
 
     def summary(self) -> str:
         """Say in words what these changes do, for the version's note."""
@@ -46,6 +47,11 @@ class Changes:
                 f"reassigned the speaker of {_count(self.speakers, 'segment')} "
                 f"({_positions(self.speakers)})"
             )
+        if self.voices:
+            parts.append(
+                f"gave voice {', '.join(sorted(set(self.voices.values())))} to "
+                f"{_count(self.voices, 'segment')} ({_positions(self.voices)})"
+            )
         if self.verified - set(self.texts):
             parts.append(f"verified {_count(self.verified - set(self.texts), 'segment')}")
         return "; ".join(parts)
@@ -55,27 +61,23 @@ def save_changes(
     db: OrmSession, session: Session, base_version: int, changes: Changes, author: str
 ) -> Transcript | None:
     """Store the current version with changes as the next one; None when nothing changed."""
-    current = current_transcript(db, session)
-    if current is None:
-        raise CatalogueError("this session has no transcript to correct yet")
-    if current.version != base_version:
-        raise VersionConflict(
-            f"version {current.version} was saved by {current.author or 'the pipeline'} while "
-            f"you were editing version {base_version}; reload to see it, then redo your change"
-        )
-    segments = transcript_segments(db, current)
+    current, segments = editable(db, session, base_version)
     positions = {s.position for s in segments}
-    unknown = (set(changes.texts) | set(changes.speakers) | changes.verified) - positions
+    unknown = (
+        set(changes.texts) | set(changes.speakers) | changes.verified | set(changes.voices)
+    ) - positions
     if unknown:
         raise CatalogueError(f"no segment at position(s) {sorted(unknown)}")
     effective = _effective(segments, changes)
-    if not (effective.texts or effective.speakers or effective.verified):
+    if not (effective.texts or effective.speakers or effective.verified or effective.voices):
         return None
     new_segments, verified = [], set()
     for segment in segments:
         text = effective.texts.get(segment.position)
         speaker = effective.speakers.get(segment.position, KEEP)
-        new_segments.append(_copy(segment, text, speaker))
+        new_segments.append(
+            copy_segment(segment, text, speaker, effective.voices.get(segment.position))
+        )
         if (
             segment.verified
             or segment.position in effective.texts
@@ -97,9 +99,52 @@ def save_changes(
             "texts": sorted(effective.texts),
             "speakers": sorted(effective.speakers),
             "verified": sorted(effective.verified),
+            **({"voices": effective.voices} if effective.voices else {}),
         },
     )
     _mark_verified(db, transcript, verified)
+    return transcript
+
+
+def editable(
+    db: OrmSession, session: Session, base_version: int
+) -> tuple[Transcript, list[Segment]]:
+    """Return the current version and its segments, refusing an edit made on an older one."""
+    current = current_transcript(db, session)
+    if current is None:
+        raise CatalogueError("this session has no transcript to correct yet")
+    if current.version != base_version:
+        raise VersionConflict(
+            f"version {current.version} was saved by {current.author or 'the pipeline'} while "
+            f"you were editing version {base_version}; reload to see it, then redo your change"
+        )
+    return current, transcript_segments(db, current)
+
+
+def store_edit(
+    db: OrmSession,
+    session: Session,
+    current: Transcript,
+    segments: list[tuple[TranscribedSegment, bool]],
+    author: str,
+    note: str,
+    settings: dict,
+) -> Transcript:
+    """Store edited segments (each with its verified mark) as the version after `current`."""
+    ordered = sorted(segments, key=lambda pair: (pair[0].start_ms, pair[0].end_ms))
+    transcript = store_transcript(
+        db,
+        session,
+        [segment for segment, _ in ordered],
+        language=current.language,
+        model=current.model,
+        source="edit",
+        recording=current_recording(db, current),
+        author=author,
+        note=note,
+        settings={"base_version": current.version, **settings},
+    )
+    _mark_verified(db, transcript, {i for i, (_, verified) in enumerate(ordered) if verified})
     return transcript
 
 
@@ -111,7 +156,7 @@ def restore_version(
     transcript = store_transcript(
         db,
         session,
-        [_copy(s, None, KEEP) for s in old],
+        [copy_segment(s, None, KEEP) for s in old],
         language=version.language,
         model=version.model,
         source="edit",
@@ -168,10 +213,14 @@ def _effective(segments: list[Segment], changes: Changes) -> Changes:
         if slug != (by_position[p].speaker.slug if by_position[p].speaker else None)
     }
     verified = {p for p in changes.verified if not by_position[p].verified}
-    return Changes(texts, speakers, verified)
+    voices = {p: label for p, label in changes.voices.items() if label != by_position[p].voice}
+    return Changes(texts, speakers, verified, voices)
 
 
-def _copy(segment: Segment, text: str | None, speaker: object) -> TranscribedSegment:
+def copy_segment(
+    segment: Segment, text: str | None, speaker: object, voice: str | None = None
+) -> TranscribedSegment:
+    """Return a stored segment for the next version: new text, speaker (or KEEP) or voice."""
     words = list(words_of(segment))
     if text is not None:
         words = retime_words(words, text, segment.start_ms, segment.end_ms)
@@ -183,7 +232,7 @@ def _copy(segment: Segment, text: str | None, speaker: object) -> TranscribedSeg
         words=words,
         confidence=1.0 if text is not None else (segment.confidence or 0.0),
         speaker_slug=slug,
-        voice=segment.voice,
+        voice=voice or segment.voice,
     )
 
 

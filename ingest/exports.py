@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from functools import lru_cache
 
 from core.contracts import ExportSegment, ExportTranscript
 from core.timecodes import format_clock, format_cue_time
+from core.voices import voice_name
 from ingest.captions import MAX_LINE_CHARS, Cue, build_cues
 
 # Media type and file extension of each format, for download links.
@@ -33,7 +35,21 @@ def export_transcript(transcript: ExportTranscript, fmt: str) -> str:
     if writer is None:
         known = ", ".join(EXPORT_FORMATS)
         raise ValueError(f"unknown export format {fmt!r}; choose one of: {known}")
-    return writer(transcript)
+    return writer(replace(transcript, segments=_named_voices(transcript)))
+
+
+def _named_voices(transcript: ExportTranscript) -> tuple[ExportSegment, ...]:
+    """Name each segment that only has a voice "Intervenant N" (or "Speaker N"), as shown.
+
+    Only the displayed name is filled in: the slug stays empty, since an unnamed
+    voice is not a person of the catalogue.
+    """
+    return tuple(
+        replace(s, speaker_name=voice_name(s.voice, transcript.language))
+        if s.voice and not (s.speaker_slug or s.speaker_name)
+        else s
+        for s in transcript.segments
+    )
 
 
 def _flat(text: str) -> str:
@@ -145,6 +161,7 @@ def _to_json(transcript: ExportTranscript) -> str:
                 "speaker": segment.speaker_slug,
                 "speaker_name": segment.speaker_name,
                 "affiliation": segment.affiliation,
+                "voice": segment.voice,
                 "confidence": segment.confidence,
                 "verified": segment.verified,
                 "words": [

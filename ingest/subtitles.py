@@ -30,6 +30,9 @@ _TIMING = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}(?:\s.*)?$")
 _FULL_TIME = r"\d+:\d{2}:\d{2}[.,]\d{3}"
 _LOOSE_TIMING = re.compile(rf"^\s*{_FULL_TIME}\s*\S{{1,3}}\s*{_FULL_TIME}\s*$")
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?[ \t]+([^>]*)>")
+# How our exports name a voice nobody has named (core.voices.voice_name): read back,
+# it is that voice again, not a person called "Intervenant 1".
+_UNNAMED_VOICE = re.compile(r"(?:Intervenant|Speaker) (\d{1,6})")
 # Styling tags of WebVTT and SubRip, inline timestamps and ASS overrides like
 # {\an8}. Unknown tags stay: in SubRip `<script>` is text someone said.
 _TAG = re.compile(
@@ -176,8 +179,16 @@ def _segment(start_ms: int, end_ms: int, text: str, speaker: str | None) -> Tran
         end_ms=end_ms,
         text=text,
         words=estimate_words(text, start_ms, end_ms),
-        speaker_name=speaker,
+        **_name_or_voice(speaker),
     )
+
+
+def _name_or_voice(name: str | None) -> dict[str, str | None]:
+    """Read a speaker name, or the voice label our exports write as "Intervenant N"."""
+    unnamed = _UNNAMED_VOICE.fullmatch(name or "")
+    if unnamed:
+        return {"speaker_name": None, "voice": unnamed.group(1)}
+    return {"speaker_name": name}
 
 
 def _read_vtt(name: str, text: str) -> list[TranscribedSegment]:
@@ -198,6 +209,8 @@ def _speaker_prefix(text: str) -> tuple[str, str] | None:
     if match is None or len(match.group(1)) > _MAX_NAME_CHARS:
         return None
     name = match.group(1)
+    if _UNNAMED_VOICE.fullmatch(name):  # our export's name for an unnamed voice
+        return name, text[match.end() :]
     if not all(word[0].isupper() or word in _NAME_PARTICLES for word in name.split()):
         return None
     return name, text[match.end() :]
@@ -355,10 +368,16 @@ def _json_speaker(raw: dict) -> dict[str, str | None]:
     """Read the speaker: our export's slug and name, or another tool's label."""
     slug, name = raw.get("speaker"), raw.get("speaker_name")
     if "speaker_name" in raw:  # our own export, where 'speaker' is a catalogue slug
-        return {
-            "speaker_slug": slug if isinstance(slug, str) else None,
-            "speaker_name": name if isinstance(name, str) else None,
-        }
+        voice = raw.get("voice")
+        if isinstance(slug, str) and slug:
+            return {
+                "speaker_slug": slug,
+                "speaker_name": name if isinstance(name, str) else None,
+                "voice": voice if isinstance(voice, str) and voice else None,
+            }
+        if isinstance(voice, str) and voice:  # an unnamed voice: its name is only a label
+            return {"speaker_slug": None, "speaker_name": None, "voice": voice}
+        return {"speaker_slug": None, **_name_or_voice(name if isinstance(name, str) else None)}
     # Other tools (WhisperX …) put a display label such as SPEAKER_00 there.
     return {"speaker_slug": None, "speaker_name": slug if isinstance(slug, str) else None}
 

@@ -36,7 +36,17 @@ from portal import (
     wsgi,
 )
 from portal.resources import templates_dir
-from portal.workspace import editing, home, jobs, publishing, transcript, upload, users
+from portal.workspace import (
+    editing,
+    home,
+    jobs,
+    publishing,
+    transcript,
+    upload,
+    users,
+    voiceprints,
+    voices,
+)
 
 # Every blueprint, one per audience, in registration order.
 BLUEPRINTS: tuple[Blueprint, ...] = (
@@ -58,6 +68,8 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     transcript.bp,
     publishing.bp,
     users.bp,
+    voices.bp,
+    voiceprints.bp,
 )
 
 

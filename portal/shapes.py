@@ -100,8 +100,9 @@ def segments_json(view: TranscriptView | None) -> list[dict[str, Any]]:
                     "end_ms": line.end_ms,
                     "text": line.text,
                     "speaker": turn.speaker.slug if turn.speaker else line.speaker_slug,
-                    "speaker_name": turn.speaker.name if turn.speaker else None,
+                    "speaker_name": turn.speaker.name if turn.speaker else turn.voice_name,
                     "affiliation": turn.speaker.affiliation if turn.speaker else None,
+                    "voice": line.voice,
                     "words": line.words,
                 }
             )

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from core.catalogue import queries
 from core.catalogue.schema import Person, Segment, Session, Transcript
+from core.voices import voice_name
 from portal.services.sessions import PersonRef, ProgrammeEntry
 
 
@@ -32,6 +33,7 @@ class Line:
     text: str
     speaker_slug: str | None
     marks: str = field(default="", metadata={"internal": True})
+    voice: str | None = None  # the diarization's label, shown when nobody is named
     # The stored JSON [[start_ms, end_ms, text, prob], ...], decoded only when asked for:
     # keeping tens of thousands of small lists alive would slow every garbage collection.
     words_json: str = field(default="[]", metadata={"internal": True})
@@ -44,12 +46,16 @@ class Line:
 
 @dataclass(frozen=True)
 class Turn:
-    """Consecutive lines of one speaker; `item` is set when a programme item starts here."""
+    """Consecutive lines of one speaker; `item` is set when a programme item starts here.
+
+    `voice_name` ("Intervenant 2") names a turn whose voice nobody has named yet.
+    """
 
     speaker: PersonRef | None
     start_ms: int
     lines: list[Line]
     item: ProgrammeEntry | None = None
+    voice_name: str | None = None
 
     @property
     def height_hint_px(self) -> int:
@@ -100,14 +106,15 @@ def load_transcript(
             return None
     lines = _cached_lines(db, transcript)
     speakers = _speakers(db, lines, people)
+    language = transcript.language or session.language or "fr"
     return TranscriptView(
         version=transcript.version,
         latest_version=latest.version,
-        language=transcript.language or session.language or "fr",
+        language=language,
         source=transcript.source,
         model=transcript.model,
         created_at=transcript.created_at,
-        turns=_turns(lines, speakers, programme),
+        turns=_turns(lines, speakers, programme, language),
     )
 
 
@@ -145,6 +152,7 @@ def _read_lines(db: OrmSession, transcript: Transcript) -> list[Line]:
             Segment.end_ms,
             Segment.text,
             Person.slug,
+            Segment.voice,
             # Raw JSON text: decoding it here is several times faster than
             # SQLAlchemy's per-row JSON processing (PostgreSQL drivers decode it anyway).
             type_coerce(Segment.words, String),
@@ -154,7 +162,7 @@ def _read_lines(db: OrmSession, transcript: Transcript) -> list[Line]:
         .order_by(Segment.position)
     ).all()
     lines = []
-    for position, start_ms, end_ms, text, slug, raw_words in rows:
+    for position, start_ms, end_ms, text, slug, voice, raw_words in rows:
         if not isinstance(raw_words, str):  # PostgreSQL drivers hand JSON over decoded
             raw_words = json.dumps(raw_words)
         marks = word_starts(text, start_ms, json.loads(raw_words or "[]"))
@@ -165,6 +173,7 @@ def _read_lines(db: OrmSession, transcript: Transcript) -> list[Line]:
                 end_ms=end_ms,
                 text=text,
                 speaker_slug=slug,
+                voice=voice,
                 marks=marks,
                 words_json=raw_words or "[]",
             )
@@ -211,8 +220,16 @@ def _speakers(db: OrmSession, lines: list[Line], people: dict[str, PersonRef]) -
     return speakers
 
 
+def _who(line: Line) -> tuple[str, str | None]:
+    """Say who speaks a line: a person, else a voice (a turn changes when either does)."""
+    return ("person", line.speaker_slug) if line.speaker_slug else ("voice", line.voice)
+
+
 def _turns(
-    lines: list[Line], speakers: dict[str, PersonRef], programme: tuple[ProgrammeEntry, ...]
+    lines: list[Line],
+    speakers: dict[str, PersonRef],
+    programme: tuple[ProgrammeEntry, ...],
+    language: str = "fr",
 ) -> list[Turn]:
     starts = sorted((p for p in programme if p.start_ms is not None), key=lambda p: p.start_ms)
     turns: list[Turn] = []
@@ -225,11 +242,16 @@ def _turns(
         while next_item < len(starts) and starts[next_item].start_ms <= middle_ms:
             item = starts[next_item]
             next_item += 1
-        if turns and item is None and turns[-1].lines[-1].speaker_slug == line.speaker_slug:
+        if turns and item is None and _who(turns[-1].lines[-1]) == _who(line):
             turns[-1].lines.append(line)
             continue
         speaker = speakers.get(line.speaker_slug) if line.speaker_slug else None
-        turns.append(Turn(speaker=speaker, start_ms=line.start_ms, lines=[line], item=item))
+        unnamed = voice_name(line.voice, language) if line.voice and speaker is None else None
+        turns.append(
+            Turn(
+                speaker=speaker, start_ms=line.start_ms, lines=[line], item=item, voice_name=unnamed
+            )
+        )
     return turns
 
 

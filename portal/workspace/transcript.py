@@ -27,11 +27,14 @@ from core.corrections import (
     save_changes,
 )
 from core.errors import CatalogueError
+from core.voice_edits import voice_speaker
+from core.voices import voice_name
 from portal.errors import api_error
 from portal.extensions import archive, get_db
 from portal.media import resolve_inside, send_path
 from portal.services.bounds import ID, parse_int
 from portal.workspace import enqueue_reindex, make_blueprint, session_or_404
+from portal.workspace.voices import VOICE_PREFIX, voice_rows
 
 bp = make_blueprint("workspace_transcript", __name__)
 
@@ -50,6 +53,7 @@ def editor(slug: str):
     in_session = [p.person for p in session_people(session)]
     others = [p for p in db.scalars(select(Person).order_by(Person.name)) if p not in in_session]
     recording = latest_recording(db, session)
+    language = (shown.language if shown else None) or session.language or "fr"
     return render_template(
         "workspace/transcript.html",
         session=session,
@@ -60,6 +64,9 @@ def editor(slug: str):
         other_people=others,
         recording=recording,
         read_only=shown is not current,
+        voices=voice_rows(db, session, segments, language) if shown else [],
+        voice_label=lambda label: voice_name(label, language),
+        words_of_segment=lambda seg: [str(w[2]).strip() for w in seg.words or []],
     )
 
 
@@ -104,7 +111,20 @@ def speakers(slug: str):
     if last < first:
         first, last = last, first
     speaker = form.get("speaker") or None
-    changes = Changes(speakers={p: speaker for p in range(first - 1, last)})
+    positions = range(first - 1, last)
+    if speaker and speaker.startswith(VOICE_PREFIX):  # a voice: its label and its speaker
+        label = speaker[len(VOICE_PREFIX) :]
+        segments = transcript_segments(db, current)
+        if not any(s.voice == label for s in segments):
+            flash(_("No voice %(voice)s in this transcript.", voice=label), "error")
+            return redirect(url_for(".editor", slug=slug))
+        person = voice_speaker(db, current.session, segments, label)
+        changes = Changes(
+            speakers={p: person.slug if person else None for p in positions},
+            voices={p: label for p in positions},
+        )
+    else:
+        changes = Changes(speakers={p: speaker for p in positions})
     return _store(slug, base_version, changes, as_json=False)
 
 

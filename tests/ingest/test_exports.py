@@ -143,6 +143,7 @@ def test_json_export_has_the_documented_shape() -> None:
                 "speaker": "marie-dupont",
                 "speaker_name": "Marie Dupont",
                 "affiliation": "Université Lumière Lyon 2",
+                "voice": None,
                 "confidence": 0.91,
                 "verified": True,
                 "words": [
@@ -159,6 +160,7 @@ def test_json_export_has_the_documented_shape() -> None:
                 "speaker": "jean-luc-petre",
                 "speaker_name": "Jean-Luc Pétré",
                 "affiliation": None,
+                "voice": None,
                 "confidence": 0.8,
                 "verified": False,
                 "words": [],
@@ -172,6 +174,7 @@ def test_json_export_has_the_documented_shape() -> None:
                 "speaker": None,
                 "speaker_name": None,
                 "affiliation": None,
+                "voice": None,
                 "confidence": None,
                 "verified": False,
                 "words": [],

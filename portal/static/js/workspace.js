@@ -202,6 +202,31 @@
     });
   }
 
+  /* ---------- Voices: show where a turn would be split ---------- */
+
+  var splitForm = document.getElementById("voice-split");
+  if (splitForm) {
+    var splitSegment = document.getElementById("split-segment");
+    var splitWord = document.getElementById("split-word");
+    var splitPreview = document.getElementById("split-preview");
+    var showSplit = function () {
+      var li = document.getElementById("seg-" + splitSegment.value);
+      var words = li ? (li.dataset.words || "").split(" ").filter(Boolean) : [];
+      var n = parseInt(splitWord.value, 10);
+      if (words.length) splitWord.max = words.length;
+      if (!words.length) {
+        splitPreview.textContent = "";
+      } else if (n >= 2 && n <= words.length) {
+        splitPreview.textContent = "… " + words.slice(Math.max(0, n - 5), n - 1).join(" ") +
+          " ‖ " + words.slice(n - 1, n + 4).join(" ") + " …";
+      } else {
+        splitPreview.textContent = "2–" + words.length;
+      }
+    };
+    splitSegment.addEventListener("input", showSplit);
+    splitWord.addEventListener("input", showSplit);
+  }
+
   /* ---------- Transcript editor ---------- */
 
   var editor = document.getElementById("editor");
