@@ -133,6 +133,11 @@ def create_diarize_job(
     version whose speakers and voices are found again, names an archivist
     confirmed kept.
     """
+    if not settings.diarization:
+        raise IngestError(
+            "diarization is turned off (setting `diarization`): "
+            "set ARCHIVE_DIARIZATION=true to find the voices"
+        )
     with catalogue.session() as db:
         session = _existing_session(db, session_slug)
         transcript = current_transcript(db, session)

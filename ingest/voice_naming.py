@@ -124,9 +124,21 @@ def name_by_offsets(
     return names
 
 
-def name_by_order(turns: Sequence[VoiceTurn], slots: Sequence[ProgrammeSlot]) -> dict[str, str]:
-    """Map the programme's people in order onto the voices in floor order; extras stay unnamed."""
-    return dict(zip(floor_order(turns), programme_people(slots), strict=False))
+def name_by_order(turns: Sequence[VoiceTurn], people: Sequence[str]) -> dict[str, str]:
+    """Map people in programme order onto the voices in the order they first hold the floor.
+
+    When more voices hold the floor than there are people, only the voices with
+    the most speech are mapped (a long question from the floor does not push
+    every later speaker one name down); the others, and extra voices, stay unnamed.
+    """
+    ordered = floor_order(turns)
+    if len(ordered) > len(people):
+        spoken = speech_by_voice(
+            turns, min(t.start_ms for t in turns), max(t.end_ms for t in turns)
+        )
+        most = set(sorted(ordered, key=lambda v: (-spoken[v], ordered.index(v)))[: len(people)])
+        ordered = [voice for voice in ordered if voice in most]
+    return dict(zip(ordered, people, strict=False))
 
 
 def carry_confirmed(
@@ -194,10 +206,12 @@ def name_voices(
         if label not in naming.names:
             naming.name(label, person, KEPT)
     if not has_offsets(slots):
+        # A kept name takes its voice and its person out of the order; the rest are mapped
+        # in order (the archivist who confirmed someone else's place corrected the programme).
         taken = set(naming.names.values())
         unnamed = [t for t in ordered if t.voice not in naming.names]
         people = [p for p in programme_people(slots) if p not in taken]
-        for label, person in zip(floor_order(unnamed), people, strict=False):
+        for label, person in name_by_order(unnamed, people).items():
             naming.name(label, person, ORDER)
     in_programme = set(programme_people(slots)) - set(naming.names.values())
     by_score = sorted(naming.proposals.items(), key=lambda item: -item[1].score)
