@@ -18,6 +18,7 @@ A voice no rule names stays unnamed ("Intervenant N"): never a guessed name.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -30,6 +31,9 @@ from ingest.speakers import SpeakerTurn
 # does, a three-second question from the floor does not.
 FLOOR_SPEECH_MS = 20_000
 FLOOR_WINDOW_MS = 60_000
+# A voice that holds the floor but speaks less than this share of the median
+# floor-holder's speech is taken for the floor (questions), not a programme speaker.
+SPEAKER_SHARE = 0.15
 # A voice names an offset's span only if it speaks at least this share of its speech.
 DOMINANCE = 0.5
 
@@ -127,15 +131,20 @@ def name_by_offsets(
 def name_by_order(turns: Sequence[VoiceTurn], people: Sequence[str]) -> dict[str, str]:
     """Map people in programme order onto the voices in the order they first hold the floor.
 
-    When more voices hold the floor than there are people, only the voices with
-    the most speech are mapped (a long question from the floor does not push
-    every later speaker one name down); the others, and extra voices, stay unnamed.
+    Only voices that speak like a programme speaker are mapped: a voice with less
+    than a fraction of the typical floor-holder's speech asked questions from the
+    floor (and, when more voices remain than people, the ones that speak most).
+    So a long question does not push every later speaker one name down; the
+    voices left out stay unnamed.
     """
+    if not turns:
+        return {}
     ordered = floor_order(turns)
+    spoken = speech_by_voice(turns, min(t.start_ms for t in turns), max(t.end_ms for t in turns))
+    if ordered:
+        typical = statistics.median(spoken[v] for v in ordered)
+        ordered = [v for v in ordered if spoken[v] >= SPEAKER_SHARE * typical]
     if len(ordered) > len(people):
-        spoken = speech_by_voice(
-            turns, min(t.start_ms for t in turns), max(t.end_ms for t in turns)
-        )
         most = set(sorted(ordered, key=lambda v: (-spoken[v], ordered.index(v)))[: len(people)])
         ordered = [voice for voice in ordered if voice in most]
     return dict(zip(ordered, people, strict=False))

@@ -74,6 +74,13 @@ def test_a_long_question_from_the_floor_does_not_shift_every_later_name() -> Non
     assert naming.names == {"1": "chair", "2": "alice", "4": "bruno"}
 
 
+def test_a_long_question_does_not_take_the_name_of_a_listed_person_who_never_spoke() -> None:
+    turns = [*SEMINAR[:2], VoiceTurn(12 * MIN, 12 * MIN + 40 * S, "3"), *SEMINAR[3:]]
+    programme = _slots(("chair",), ("alice",), ("bruno",), ("carla",))  # Carla did not come
+    naming = name_voices(turns, _voices(turns), programme, [], end_ms=25 * MIN)
+    assert naming.names == {"1": "chair", "2": "alice", "4": "bruno"}
+
+
 def test_with_fewer_people_than_voices_the_longest_speaking_voices_are_named() -> None:
     # The programme lists the lecturer only: the chair's short opening must not take her name.
     naming = name_voices(SEMINAR, _voices(SEMINAR), _slots(("bruno",)), [], end_ms=25 * MIN)
