@@ -1,4 +1,4 @@
-"""`archive ingest`: probe, transcribe, attribute, store and index one recording."""
+"""`archive ingest` and `archive diarize`: transcribe, find voices, attribute, store, index."""
 
 from __future__ import annotations
 
@@ -114,10 +114,11 @@ def diarize_command(ctx: Context, session_slug: str, queued: bool) -> None:
     except ArchiveError as exc:
         fail(str(exc))
     speakers = job.steps_done.get("speakers", {})
+    how = ", ".join(f"{n} by {rule}" for rule, n in speakers.get("named_by", {}).items())
     click.echo(
         f"Session '{session_slug}': transcript version {job.steps_done['store']['version']}, "
-        f"{speakers.get('voices', 0)} voices, {speakers.get('named', 0)} named "
-        f"({', '.join(f'{n} by {how}' for how, n in speakers.get('named_by', {}).items())})."
+        f"{speakers.get('voices', 0)} voices, {speakers.get('named', 0)} named"
+        f"{f' ({how})' if how else ''}."
     )
 
 
