@@ -101,7 +101,7 @@ def diarize_command(ctx: Context, session_slug: str, queued: bool) -> None:
             click.echo(f"Queued job {job_id}; run `archive worker` to process it.")
             return
         index_later = ctx.index_writer_queued()
-        with _ProgressBar() as bar:
+        with ProgressDisplay() as bar:
             job = run_job(
                 ctx.catalogue,
                 ctx.settings,
