@@ -27,6 +27,7 @@ def main(click_ctx: click.Context, home: str | None) -> None:
 for command in (
     catalogue.import_command,
     ingest.ingest_command,
+    ingest.diarize_command,
     catalogue.sessions_command,
     catalogue.export_command,
     search.search_command,

@@ -1,4 +1,4 @@
-"""`archive ingest`: probe, transcribe, attribute, store and index one recording."""
+"""`archive ingest` and `archive diarize`: transcribe, find voices, attribute, store, index."""
 
 from __future__ import annotations
 
@@ -80,6 +80,46 @@ def ingest_command(
     except ArchiveError as exc:
         fail(str(exc))
     _print_outcome(ctx, job, time.monotonic() - started)
+
+
+@click.command("diarize")
+@click.argument("session_slug")
+@click.option("--queue", "queued", is_flag=True, help="Enqueue for `archive worker` and return.")
+@pass_archive
+def diarize_command(ctx: Context, session_slug: str, queued: bool) -> None:
+    """Find a session's voices again under its current transcript, keeping its text.
+
+    The result is a new transcript version: speakers and voices found again,
+    names an archivist confirmed kept, text corrections untouched.
+    """
+    from ingest.pipeline import create_diarize_job, run_job
+
+    try:
+        job_id = create_diarize_job(ctx.catalogue, ctx.settings, session_slug)
+        if queued:
+            ctx.tasks().run_ingest(job_id)
+            click.echo(f"Queued job {job_id}; run `archive worker` to process it.")
+            return
+        index_later = ctx.index_writer_queued()
+        with ProgressDisplay() as bar:
+            job = run_job(
+                ctx.catalogue,
+                ctx.settings,
+                job_id,
+                indexer=None if index_later else ctx.indexer(),
+                on_progress=bar.update,
+            )
+        if index_later:
+            _hand_to_index_writer(ctx, job_id)
+    except ArchiveError as exc:
+        fail(str(exc))
+    speakers = job.steps_done.get("speakers", {})
+    how = ", ".join(f"{n} by {rule}" for rule, n in speakers.get("named_by", {}).items())
+    click.echo(
+        f"Session '{session_slug}': transcript version {job.steps_done['store']['version']}, "
+        f"{speakers.get('voices', 0)} voices, {speakers.get('named', 0)} named"
+        f"{f' ({how})' if how else ''}."
+    )
 
 
 def _hand_to_index_writer(ctx: Context, job_id: int) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from core.catalogue.db import Catalogue
-from core.catalogue.queries import get_session
+from core.catalogue.queries import current_transcript, get_session, latest_recording
 from core.catalogue.schema import Job, Recording, Session
 from core.errors import ArchiveError, CatalogueError
 from core.jobs import add_job
@@ -28,7 +28,7 @@ from core.settings import Settings
 from core.states import JobState, advance
 from core.text import slugify
 from ingest import media, steps
-from ingest.errors import DuplicateRecordingError, MediaError, PipelineError
+from ingest.errors import DuplicateRecordingError, IngestError, MediaError, PipelineError
 from ingest.registry import Step, route_for, route_progress
 from ingest.storage import (
     recording_dir,
@@ -38,6 +38,7 @@ from ingest.storage import (
     sweep_partials,
 )
 from ingest.transcribe import Transcriber, make_transcriber
+from ingest.voices_io import DiarizerFactory
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,46 @@ def create_ingest_job(
         return job.id
 
 
+REDIARIZE_NOTE = "voices found again by diarization; text unchanged"
+
+
+def create_diarize_job(
+    catalogue: Catalogue, settings: Settings, session_slug: str, *, author: str = ""
+) -> int:
+    """Queue a job that finds the voices again under the session's current transcript.
+
+    The text, its corrections included, stays as it is; the result is a new
+    version whose speakers and voices are found again, names an archivist
+    confirmed kept.
+    """
+    if not settings.diarization:
+        raise IngestError(
+            "diarization is turned off (setting `diarization`): "
+            "set ARCHIVE_DIARIZATION=true to find the voices"
+        )
+    with catalogue.session() as db:
+        session = _existing_session(db, session_slug)
+        transcript = current_transcript(db, session)
+        if transcript is None:
+            raise IngestError(
+                f"session '{session_slug}' has no transcript yet: "
+                f"ingest its recording first (archive ingest FILE --session {session_slug})"
+            )
+        recording = (
+            db.get(Recording, transcript.recording_id)
+            if transcript.recording_id
+            else latest_recording(db, session)
+        )
+        if recording is None:
+            raise IngestError(
+                f"session '{session_slug}' has no recording to listen to: "
+                f"ingest one first (archive ingest FILE --session {session_slug})"
+            )
+        job = add_job(db, session, recording, author=author, note=REDIARIZE_NOTE)
+        job.params = {**job.params, "rediarize": True}
+        return job.id
+
+
 def _existing_session(db, slug: str) -> Session:
     session = get_session(db, slug, include_drafts=True)
     if session is None:
@@ -153,10 +194,12 @@ def run_job(
     indexer: Callable[[str], None] | None = None,
     on_progress: Callable[[JobProgress], None] | None = None,
     route: tuple[Step, ...] | None = None,
+    diarizer_factory: DiarizerFactory | None = None,
 ) -> Job:
     """Run (or resume) an ingest job to completion; raise PipelineError on failure.
 
-    route overrides the steps the job's parameters choose (tests add one this way).
+    route overrides the steps the job's parameters choose (tests add one this way);
+    diarizer_factory replaces the bundled diarization engine (tests script voices).
     """
     with catalogue.session() as db:
         job = db.get(Job, job_id)
@@ -186,6 +229,7 @@ def run_job(
         if transcriber
         else (lambda name: make_transcriber(name, settings)),
         indexer=indexer,
+        diarizer_factory=diarizer_factory,
         report=reporter.report,
     )
     ctx.work_dir.mkdir(parents=True, exist_ok=True)
@@ -275,7 +319,7 @@ class _Reporter:
 
 def ingest_file(catalogue: Catalogue, settings: Settings, media_path: Path, **kwargs) -> Job:
     """Create and run a job in the foreground (the CLI's path); return the finished job."""
-    runner_keys = ("transcriber", "indexer", "on_progress")
+    runner_keys = ("transcriber", "indexer", "on_progress", "diarizer_factory")
     run_kwargs = {k: kwargs.pop(k) for k in runner_keys if k in kwargs}
     job_id = create_ingest_job(catalogue, settings, media_path, **kwargs)
     return run_job(catalogue, settings, job_id, **run_kwargs)
@@ -284,6 +328,7 @@ def ingest_file(catalogue: Catalogue, settings: Settings, media_path: Path, **kw
 __all__ = [
     "JobProgress",
     "MediaError",
+    "create_diarize_job",
     "create_ingest_job",
     "ingest_file",
     "run_job",

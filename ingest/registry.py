@@ -52,12 +52,16 @@ AUDIO = Step("audio", steps.step_audio, ("audio.wav",), 0.02, N_("extracting the
 PLAYABLE = Step("playable", steps.step_playable, (), 0.02, N_("preparing playback"))
 POSTER = Step("poster", steps.step_poster, (), 0.02, N_("taking a picture"))
 TRANSCRIBE = Step(
-    "transcribe", steps.step_transcribe, ("transcription.json",), 0.87, N_("transcribing")
+    "transcribe", steps.step_transcribe, ("transcription.json",), 0.84, N_("transcribing")
 )
 IMPORT = Step(
     "import", steps.step_import, ("cleaned.json",), 0.02, N_("reading the transcript file")
 )
 CLEAN = Step("clean", steps.step_clean, ("cleaned.json",), 0.01, N_("cleaning the transcript"))
+DIARIZE = Step("diarize", steps.step_diarize, ("diarization.json",), 0.03, N_("recognising voices"))
+CURRENT = Step(
+    "current", steps.step_current, ("cleaned.json",), 0.01, N_("reading the current transcript")
+)
 SPEAKERS = Step(
     "speakers", steps.step_speakers, ("attributed.json",), 0.01, N_("finding the speakers")
 )
@@ -65,14 +69,20 @@ STORE = Step("store", steps.step_store, (), 0.01, N_("saving the transcript"))
 EXPORT = Step("export", steps.step_export, (), 0.01, N_("writing subtitles"))
 INDEX = Step("index", steps.step_index, (), 0.01, N_("updating the search"))
 
-WHISPER_ROUTE = (PROBE, AUDIO, PLAYABLE, POSTER, TRANSCRIBE, CLEAN, SPEAKERS, STORE, EXPORT, INDEX)
+WHISPER_ROUTE = (
+    PROBE, AUDIO, PLAYABLE, POSTER, TRANSCRIBE, CLEAN, DIARIZE, SPEAKERS, STORE, EXPORT, INDEX,
+)  # fmt: skip
 IMPORT_ROUTE = (PROBE, PLAYABLE, POSTER, IMPORT, SPEAKERS, STORE, EXPORT, INDEX)
-ROUTES = (WHISPER_ROUTE, IMPORT_ROUTE)
+# `archive diarize`: the voices found again under the current transcript, its text untouched.
+DIARIZE_ROUTE = (PROBE, AUDIO, DIARIZE, CURRENT, SPEAKERS, STORE, EXPORT, INDEX)
+ROUTES = (WHISPER_ROUTE, IMPORT_ROUTE, DIARIZE_ROUTE)
 STEPS: Mapping[str, Step] = {step.name: step for route in ROUTES for step in route}
 
 
 def route_for(params: dict) -> tuple[Step, ...]:
-    """Pick a job's route: an imported transcript file replaces Whisper."""
+    """Pick a job's route: an imported transcript file replaces Whisper; re-diarizing skips it."""
+    if params.get("rediarize"):
+        return DIARIZE_ROUTE
     return IMPORT_ROUTE if params.get("transcript_file") else WHISPER_ROUTE
 
 

@@ -11,10 +11,10 @@ An item whose speaker cannot be known (several speakers, no offsets) yields
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from core.contracts import ProgrammeSlot, TranscribedSegment, Word
+from core.contracts import ProgrammeSlot, TranscribedSegment, VoiceTurn, Word
 
 
 @dataclass(frozen=True)
@@ -128,19 +128,67 @@ def join_words(words: list[Word]) -> str:
 _GLUED_PREFIXES = frozenset("'’-,.;:!?)…")
 
 
-def _split_by_speaker(
-    segment: TranscribedSegment, speakers: list[str | None]
+def voice_of_word(word: Word, turns: Sequence[VoiceTurn], starts: Sequence[int]) -> str | None:
+    """Return the voice whose turn covers most of word, else the nearest turn's (turns sorted)."""
+    if not turns:
+        return None
+    last = bisect.bisect_left(starts, word.end_ms)  # turns from here on start after the word
+    best, best_overlap = None, 0
+    for turn in turns[max(0, last - 4) : last]:
+        overlap = min(turn.end_ms, word.end_ms) - max(turn.start_ms, word.start_ms)
+        if overlap > best_overlap:
+            best, best_overlap = turn.voice, overlap
+    if best is not None:
+        return best
+    nearby = turns[max(0, last - 4) : last + 1]
+    return min(nearby, key=lambda t: _distance(t, word.start_ms, word.end_ms)).voice
+
+
+def _distance(turn: VoiceTurn, start_ms: int, end_ms: int) -> int:
+    return max(turn.start_ms - end_ms, start_ms - turn.end_ms, 0)
+
+
+def assign_voices(
+    segments: list[TranscribedSegment], turns: Sequence[VoiceTurn], names: dict[str, str]
 ) -> list[TranscribedSegment]:
-    groups: list[tuple[str | None, list[Word]]] = []
-    for word, speaker in zip(segment.words, speakers, strict=True):
-        if groups and groups[-1][0] == speaker:
+    """Give each word the voice whose turn covers most of it; split segments where it changes.
+
+    A speaker the offsets already gave (`speaker_slug`) stays; elsewhere the
+    voice's name, if it has one, becomes the speaker. A word never straddles
+    two voices: the cut falls between words.
+    """
+    ordered = sorted(turns, key=lambda t: t.start_ms)
+    if not ordered:
+        return [replace(s) for s in segments]
+    starts = [t.start_ms for t in ordered]
+    result: list[TranscribedSegment] = []
+    for segment in segments:
+        words = segment.words or [Word(segment.start_ms, segment.end_ms, segment.text)]
+        voices = [voice_of_word(w, ordered, starts) for w in words]
+        # Offsets already gave some words their speaker; the voice's name fills the rest.
+        speakers = [segment.speaker_slug or names.get(v or "") for v in voices]
+        if not segment.words:
+            result.append(replace(segment, voice=voices[0], speaker_slug=speakers[0]))
+            continue
+        result.extend(_split_by_speaker(segment, speakers, voices))
+    return result
+
+
+def _split_by_speaker(
+    segment: TranscribedSegment, speakers: list[str | None], voices: list[str | None] | None = None
+) -> list[TranscribedSegment]:
+    keys = list(zip(speakers, voices or [segment.voice] * len(speakers), strict=True))
+    groups: list[tuple[tuple[str | None, str | None], list[Word]]] = []
+    for word, key in zip(segment.words, keys, strict=True):
+        if groups and groups[-1][0] == key:
             groups[-1][1].append(word)
         else:
-            groups.append((speaker, [word]))
+            groups.append((key, [word]))
     if len(groups) == 1:
-        return [replace(segment, speaker_slug=groups[0][0])]
+        speaker, voice = groups[0][0]
+        return [replace(segment, speaker_slug=speaker, voice=voice)]
     parts = []
-    for index, (speaker, words) in enumerate(groups):
+    for index, ((speaker, voice), words) in enumerate(groups):
         start = segment.start_ms if index == 0 else words[0].start_ms
         end = segment.end_ms if index == len(groups) - 1 else words[-1].end_ms
         parts.append(
@@ -152,6 +200,7 @@ def _split_by_speaker(
                 words=list(words),
                 confidence=sum(w.probability for w in words) / len(words),
                 speaker_slug=speaker,
+                voice=voice,
             )
         )
     return parts

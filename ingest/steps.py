@@ -10,6 +10,7 @@ work folder, written atomically.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -23,9 +24,23 @@ from core.settings import Settings
 from ingest import media
 from ingest.chunking import plan_chunks
 from ingest.cleaning import clean_segments
-from ingest.speakers import attribute_speakers, programme_turns
+from ingest.speakers import assign_voices, attribute_speakers, programme_turns
 from ingest.storage import recording_dir, relative_to_home, write_json_atomic, write_text_atomic
 from ingest.transcribe import Transcriber
+from ingest.voice_naming import carry_confirmed, name_voices
+from ingest.voices_io import (
+    DiarizerFactory,
+    KnownVoices,
+    current_segments,
+    default_diarizer_factory,
+    known_voices,
+    naming_record,
+    read_diarization,
+    replace_session_voices,
+    write_diarization,
+)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -41,6 +56,8 @@ class RunContext:
     work_dir: Path
     transcriber_factory: Callable[[str], Transcriber]
     indexer: Callable[[str], None] | None = None
+    # Returns the diarizer; None: the engine in ingest.diarization, imported lazily.
+    diarizer_factory: DiarizerFactory | None = None
     report: Callable[[str, float, float | None], None] = lambda step, fraction, eta: None
     memo: dict = field(default_factory=dict)
 
@@ -268,19 +285,81 @@ def step_clean(ctx: RunContext) -> dict:
     return {"kept": len(cleaned), "dropped": len(segments) - len(cleaned)}
 
 
-def step_speakers(ctx: RunContext) -> dict:
-    """Attribute segments to the programme's speakers from its start offsets."""
-    language, meta, segments = load_segments(ctx.work_dir / "cleaned.json")
+def step_diarize(ctx: RunContext) -> dict:
+    """Find who speaks when by voice; record why not when it is off or its model is missing."""
+    from ingest.errors import IngestError, ModelError
+
+    target = ctx.work_dir / "diarization.json"
+    reason = None
+    if not ctx.settings.diarization:
+        reason = "diarization is turned off (setting `diarization`)"
+    else:
+        factory = ctx.diarizer_factory or default_diarizer_factory(ctx.settings)
+        try:
+            diarizer = factory()
+            found = diarizer(
+                ctx.work_dir / "audio.wav",
+                progress=lambda fraction: ctx.report("diarize", min(1.0, fraction), None),
+            )
+        except (ImportError, ModelError) as exc:
+            reason = f"the voice model is not available ({exc})"
+    if reason is not None:
+        if ctx.params.get("rediarize"):
+            raise IngestError(f"cannot find the voices again: {reason}")
+        log.warning("job %s: voices not recognised: %s", ctx.job_id, reason)
+        write_json_atomic(target, {"skipped": reason})
+        return {"skipped": reason}
+    write_diarization(target, found)
+    return {"model": found.model, "voices": len(found.voices), "turns": len(found.turns)}
+
+
+def step_current(ctx: RunContext) -> dict:
+    """Take the session's current transcript as it stands (corrections included) to re-attribute."""
     with ctx.catalogue.session() as db:
         session = get_session(db, ctx.session_slug, include_drafts=True)
-        turns = programme_turns(programme_slots(session))
-    if any(s.speaker_name for s in segments):
+        language, meta, segments = current_segments(db, session)
+    save_segments(ctx.work_dir / "cleaned.json", language, meta, segments)
+    return {"segments": len(segments), "version": meta["version"]}
+
+
+def step_speakers(ctx: RunContext) -> dict:
+    """Attribute segments to speakers: typed offsets first, then the voices and their names."""
+    language, meta, segments = load_segments(ctx.work_dir / "cleaned.json")
+    diarization = read_diarization(ctx.work_dir / "diarization.json")
+    with ctx.catalogue.session() as db:
+        session = get_session(db, ctx.session_slug, include_drafts=True)
+        slots = programme_slots(session)
+        known = known_voices(db, session, diarization.model) if diarization else KnownVoices()
+    turns = programme_turns(slots)
+    named_in_file = any(s.speaker_name for s in segments)
+    if named_in_file:
         attributed = segments  # an imported file that names its speakers wins
     else:
         attributed = attribute_speakers(segments, turns)
+    produced: dict = {}
+    if diarization is not None and not named_in_file:
+        end_ms = max([t.end_ms for t in diarization.turns] + [s.end_ms for s in segments] + [0])
+        naming = name_voices(
+            diarization.turns,
+            diarization.voices,
+            slots,
+            turns,
+            end_ms=end_ms,
+            kept=carry_confirmed(diarization.turns, known.old_segments, known.confirmed),
+            voiceprints=known.voiceprints,
+            threshold=ctx.settings.voiceprint_threshold,
+        )
+        attributed = assign_voices(attributed, diarization.turns, naming.names)
+        meta = {**meta, "voices": naming_record(diarization, naming)}
+        produced = {
+            "voices": len(diarization.voices),
+            "named": len(naming.names),
+            "named_by": naming.summary(),
+            "proposals": {k: [p.person_slug, p.score] for k, p in naming.proposals.items()},
+        }
     save_segments(ctx.work_dir / "attributed.json", language, meta, attributed)
     known = sum(1 for s in attributed if s.speaker_slug or s.speaker_name)
-    return {"segments": len(attributed), "attributed": known, "turns": len(turns)}
+    return {"segments": len(attributed), "attributed": known, "turns": len(turns), **produced}
 
 
 def step_store(ctx: RunContext) -> dict:
@@ -294,18 +373,21 @@ def step_store(ctx: RunContext) -> dict:
         recording = db.get(Recording, ctx.recording_id)
         if ctx.params.get("created_session") and not ctx.params.get("language"):
             session.language = language  # a draft made from a file name learns its language
+        source = "import" if ctx.params.get("transcript_file") else "whisper"
         transcript = store_transcript(
             db,
             session,
             segments,
             language=language,
             model=meta.get("model", ""),
-            source="import" if ctx.params.get("transcript_file") else "whisper",
+            source=meta.get("source", source),
             settings=meta.get("settings", {}),
             recording=recording,
             author=ctx.params.get("author", ""),
             note=ctx.params.get("note", ""),
         )
+        if "voices" in meta:  # this run found voices: they replace the session's earlier ones
+            replace_session_voices(db, session, meta["voices"])
         produced = {
             "transcript_id": transcript.id,
             "version": transcript.version,

@@ -44,6 +44,7 @@ class TaskContext:
     settings: Settings
     catalogue: Catalogue
     transcriber_factory: Callable[[], Any] | None = None  # None: the configured model
+    diarizer_factory: Callable[[], Any] | None = None  # None: the bundled diarization engine
     heartbeat_s: float = 15.0
     stale_s: float = 120.0  # a running job silent this long lost its worker
     abandon_after_s: float = 7 * 24 * 3600  # an unfinished upload is deleted after a week
@@ -151,7 +152,14 @@ def ingest_job(ctx: TaskContext, job_id: int) -> str:
     )
     with Heartbeat(ctx.catalogue, Job, job_id, ctx.heartbeat_s):
         try:
-            run_job(ctx.catalogue, ctx.settings, job_id, transcriber=transcriber, indexer=indexer)
+            run_job(
+                ctx.catalogue,
+                ctx.settings,
+                job_id,
+                transcriber=transcriber,
+                indexer=indexer,
+                diarizer_factory=ctx.diarizer_factory,
+            )
         except ArchiveError as exc:  # already recorded on the job, in words for the archivist
             log.warning("job %s failed: %s", job_id, exc)
             return "failed"

@@ -28,7 +28,9 @@ from ingest.steps import RunContext
 from tests.conftest import SESSION4, seed_overlay
 from tests.support.fake_transcriber import ScriptedTranscriber
 
-ALL_STEPS = "probe audio playable poster transcribe clean speakers store export index".split()
+ALL_STEPS = (
+    "probe audio playable poster transcribe clean diarize speakers store export index".split()
+)
 
 
 def _script() -> list[TranscribedSegment]:

@@ -12,7 +12,7 @@ import pytest
 from ingest import steps
 from ingest.registry import ROUTES, STEPS, WHISPER_ROUTE, Step, route_for, route_progress
 
-ROUTE_IDS = ["whisper", "import"]
+ROUTE_IDS = ["whisper", "import", "diarize"]
 
 
 @pytest.mark.parametrize("step", STEPS.values(), ids=list(STEPS))
@@ -57,10 +57,11 @@ def test_a_route_progresses_from_0_to_1_without_going_back(route: tuple[Step, ..
 
 def test_whisper_weights_sum_to_1_and_transcription_dominates() -> None:
     assert math.isclose(math.fsum(step.weight for step in WHISPER_ROUTE), 1)
-    # The split the progress bar has always used: 8 % before, 87 % transcribing, 5 % after.
+    # 8 % before, 84 % transcribing, 3 % recognising voices, 5 % after.
     assert math.isclose(route_progress(WHISPER_ROUTE, "transcribe", 0), 0.08)
-    assert math.isclose(route_progress(WHISPER_ROUTE, "transcribe", 0.5), 0.08 + 0.87 / 2)
-    assert math.isclose(route_progress(WHISPER_ROUTE, "transcribe", 1), 0.95)
+    assert math.isclose(route_progress(WHISPER_ROUTE, "transcribe", 0.5), 0.08 + 0.84 / 2)
+    assert math.isclose(route_progress(WHISPER_ROUTE, "diarize", 0), 0.93)
+    assert math.isclose(route_progress(WHISPER_ROUTE, "diarize", 1), 0.96)
     assert math.isclose(route_progress(WHISPER_ROUTE, "poster", 0.5), 0.07)
     assert math.isclose(route_progress(WHISPER_ROUTE, "export", 0), 0.98)
 
@@ -70,6 +71,12 @@ def test_an_imported_transcript_takes_the_import_route() -> None:
         "probe", "playable", "poster", "import", "speakers", "store", "export", "index",
     ]  # fmt: skip
     assert route_for({"language": "fr"}) is WHISPER_ROUTE
+
+
+def test_rediarizing_keeps_the_text_and_finds_the_voices_again() -> None:
+    assert [s.name for s in route_for({"rediarize": True})] == [
+        "probe", "audio", "diarize", "current", "speakers", "store", "export", "index",
+    ]  # fmt: skip
 
 
 def test_a_step_counts_as_done_only_while_its_files_remain(tmp_path: Path) -> None:
