@@ -98,14 +98,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"The portal did not start on {base}: see the lines above.", file=sys.stderr)
             return 1
         time.sleep(SETTLE_S)
-        if not stopping:
-            print(banner(base), flush=True)
+        announced = False
         while not stopping:
             for child in children:
                 if child.poll() is not None:
                     name = "worker" if child is worker else "portal"
                     print(f"The {name} stopped (exit {child.returncode}).", file=sys.stderr)
                     return child.returncode or 1
+            if not announced:  # only once both are seen running
+                print(banner(base), flush=True)
+                announced = True
             time.sleep(0.2)
         print("Stopping the demo…", flush=True)
         return 0

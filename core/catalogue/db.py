@@ -6,6 +6,7 @@ fresh archive home and an old one both come up ready to use.
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
@@ -76,9 +77,46 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+# Any fixed number: the PostgreSQL advisory lock every process takes to migrate.
+_PG_MIGRATION_LOCK = 0x61726368  # "arch"
+
+
 def upgrade(engine: Engine) -> None:
-    """Bring the schema up to the latest revision (idempotent)."""
-    command.upgrade(alembic_config(engine), "head")
+    """Bring the schema up to the latest revision (idempotent, one process at a time).
+
+    The portal and a worker started together on a fresh archive (`make demo`,
+    several gunicorn workers) each open the catalogue: without a lock both
+    create the first tables and one dies on "table alembic_version already
+    exists". The second process waits, then finds the schema current.
+    """
+    with _migration_lock(engine):
+        command.upgrade(alembic_config(engine), "head")
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """Hold an inter-process lock for migrating this database (a no-op where none exists)."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        with open(f"{url.database}.migrate-lock", "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    elif url.get_backend_name() == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": _PG_MIGRATION_LOCK}
+                )
+                connection.commit()
+    else:
+        yield
 
 
 def open_catalogue(settings: Settings, migrate: bool = True) -> Catalogue:

@@ -108,3 +108,12 @@ def test_ingest_versions_and_duplicates_on_postgres(pg_settings: Settings, tmp_p
         vtt = export_transcript(export_view(db, session), "vtt")
     assert "ville intelligente" in vtt
     catalogue.dispose()
+
+
+def test_processes_opening_a_fresh_postgres_catalogue_at_once_all_come_up(
+    pg_settings: Settings,
+) -> None:
+    from tests.core.test_migrations import open_concurrently
+
+    outcomes = open_concurrently(pg_settings.db_url, str(pg_settings.home))
+    assert outcomes == ["ok"] * 4
