@@ -1,4 +1,4 @@
-"""Folding of text the archive compares or turns into identifiers (slugs, citation keys).
+"""Text rules shared by every layer: folding (slugs, citation keys), and words back to text.
 
 Accents, case and ligatures are folded here once, so a slug, a citation key and a
 transcript match agree on what "the same word" is. The search index folds with
@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
+
+from core.contracts import Word
 
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
 
@@ -37,3 +40,22 @@ def slugify(text: str, max_length: int = 80) -> str:
     # Drop only the accents; any other symbol ("°", "—") separates words rather than vanishing.
     slug = re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
     return slug[:max_length].strip("-") or "session"
+
+
+_GLUED_PREFIXES = frozenset("'’-,.;:!?)…")
+
+
+def join_words(words: Sequence[Word]) -> str:
+    """Rebuild text from words, gluing the pieces Whisper splits off ("l" + "'accueil").
+
+    Used wherever a segment is cut at a word (a change of speaker at ingest, a
+    split in the workspace), so both rebuild the same text.
+    """
+    if any(w.text[:1].isspace() for w in words):  # Whisper's own spacing, when kept
+        return "".join(w.text for w in words).strip()
+    text = ""
+    for word in words:
+        piece = word.text.strip()
+        glued = piece[:1] in _GLUED_PREFIXES or not any(ch.isalnum() for ch in piece)
+        text += piece if glued or not text else " " + piece
+    return text

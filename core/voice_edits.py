@@ -16,6 +16,7 @@ from core.catalogue.schema import Person, Segment, Session, Transcript
 from core.contracts import TranscribedSegment, Word
 from core.corrections import KEEP, copy_segment, editable, store_edit
 from core.errors import CatalogueError
+from core.text import join_words
 from core.timing import estimate_words
 from core.voiceprints import confirm_voice, merge_session_voices, session_voice
 
@@ -159,21 +160,6 @@ def split_segment(
         edited.append((_part(first, tail, tail[0].start_ms, s.end_ms, slug, voice), s.verified))
     settings = {"split": position, "word": word, "voice": voice, "speaker": person and person.slug}
     return store_edit(db, session, current, edited, author, note, settings)
-
-
-def join_words(words: list[Word]) -> str:
-    """Rebuild text from words, gluing the pieces Whisper splits off ("l" + "'accueil").
-
-    The same rule as ingest.speakers.join_words, which core cannot import.
-    """
-    if any(w.text[:1].isspace() for w in words):  # Whisper's own spacing, when kept
-        return "".join(w.text for w in words).strip()
-    text = ""
-    for w in words:
-        piece = w.text.strip()
-        glued = piece[:1] in "'’-,.;:!?)…" or not any(ch.isalnum() for ch in piece)
-        text += piece if glued or not text else " " + piece
-    return text
 
 
 def _part(

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from core.contracts import ProgrammeSlot, TranscribedSegment, VoiceTurn, Word
+from core.text import join_words
 
 
 @dataclass(frozen=True)
@@ -111,21 +112,6 @@ def _attribution_times(
             elif i >= cut and boundary - SNAP_MS <= time < boundary:
                 times[i] = boundary
     return times
-
-
-def join_words(words: list[Word]) -> str:
-    """Rebuild text from words, gluing the pieces Whisper splits off ("l" + "'accueil")."""
-    if any(w.text[:1].isspace() for w in words):  # Whisper's own spacing, when kept
-        return "".join(w.text for w in words).strip()
-    text = ""
-    for word in words:
-        piece = word.text.strip()
-        glued = piece[:1] in _GLUED_PREFIXES or not any(ch.isalnum() for ch in piece)
-        text += piece if glued or not text else " " + piece
-    return text
-
-
-_GLUED_PREFIXES = frozenset("'’-,.;:!?)…")
 
 
 def voice_of_word(word: Word, turns: Sequence[VoiceTurn], starts: Sequence[int]) -> str | None:
