@@ -10,6 +10,8 @@ $(BIN)/archive: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	# Speaker-embedding weights: Resemblyzer's wheel, without its torch requirement.
+	$(BIN)/pip install --quiet --no-deps resemblyzer==0.1.4
 	touch $@
 
 install: system-deps $(BIN)/archive

@@ -48,6 +48,8 @@ class Settings:
     device: str = setting("cpu", "CTranslate2 device (`cuda` on a GPU)")
     compute_type: str = setting("int8", "CTranslate2 precision (`float16` on a GPU)")
     cpu_threads: int = setting(0, "transcription threads; 0 lets CTranslate2 decide")
+    diarization: bool = setting(True, "find who speaks when by voice (speaker diarization)")
+    diarization_max_speakers: int = setting(20, "most voices diarization may find in a recording")
     redis_url: str = setting("", "Redis job queue shared by several workers", "REDIS_URL")
     queue_immediate: bool = setting(False, "run jobs inline instead of in a worker (tests)")
     index_writer: str = setting(
