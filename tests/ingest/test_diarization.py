@@ -225,4 +225,6 @@ def test_ten_real_speakers_are_found_with_low_error(fleurs) -> None:
     d = diarize(wav)
     hypothesis = [[t.start_ms, t.end_ms, t.voice] for t in d.turns]
     assert 8 <= len(d.voices) <= 12
+    # Measured 18.1 %: two of the ten speakers are nearly one voice to this encoder
+    # (README, Measured), so the 15 % is not reached yet; this guards the level.
     assert der(reference, hypothesis, collar_ms=250)["der"] <= 0.20
