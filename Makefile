@@ -52,6 +52,7 @@ bench: install
 	$(BIN)/python benchmarks/search.py --hours 100 --index benchmarks/out/ix100
 	$(BIN)/python benchmarks/api.py --hours 100 --index benchmarks/out/ix100
 	$(BIN)/python benchmarks/render.py
+	$(BIN)/python benchmarks/diarization.py
 
 clean-demo:
 	rm -rf demo
