@@ -10,6 +10,8 @@ $(BIN)/archive: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	# Speaker-embedding weights: Resemblyzer's wheel, without its torch requirement.
+	$(BIN)/pip install --quiet --no-deps resemblyzer==0.1.4
 	touch $@
 
 install: system-deps $(BIN)/archive
@@ -48,6 +50,7 @@ bench: install
 	$(BIN)/python benchmarks/search.py --hours 100 --index benchmarks/out/ix100
 	$(BIN)/python benchmarks/api.py --hours 100 --index benchmarks/out/ix100
 	$(BIN)/python benchmarks/render.py
+	$(BIN)/python benchmarks/diarization.py
 
 clean-demo:
 	rm -rf demo

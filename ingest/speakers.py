@@ -119,13 +119,14 @@ def voice_of_word(word: Word, turns: Sequence[VoiceTurn], starts: Sequence[int])
     if not turns:
         return None
     last = bisect.bisect_left(starts, word.end_ms)  # turns from here on start after the word
-    best, best_overlap = None, 0
+    # Summed per voice: a word over two turns of one voice and a blip of another.
+    heard: dict[str, int] = {}
     for turn in turns[max(0, last - 4) : last]:
         overlap = min(turn.end_ms, word.end_ms) - max(turn.start_ms, word.start_ms)
-        if overlap > best_overlap:
-            best, best_overlap = turn.voice, overlap
-    if best is not None:
-        return best
+        if overlap > 0:
+            heard[turn.voice] = heard.get(turn.voice, 0) + overlap
+    if heard:
+        return max(heard, key=lambda voice: heard[voice])
     nearby = turns[max(0, last - 4) : last + 1]
     return min(nearby, key=lambda t: _distance(t, word.start_ms, word.end_ms)).voice
 

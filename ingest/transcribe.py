@@ -243,3 +243,16 @@ def _convert(raw: Any) -> TranscribedSegment:
         avg_logprob=float(raw.avg_logprob),
         compression_ratio=float(raw.compression_ratio),
     )
+
+
+def speech_spans(samples: Any, min_silence_ms: int, speech_pad_ms: int) -> list[tuple[int, int]]:
+    """Return (start, end) sample spans of speech in 16 kHz mono float32 audio.
+
+    The Silero VAD that faster-whisper bundles; it lives here so that
+    faster-whisper stays imported in one module (the diarization engine uses it).
+    """
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    options = VadOptions(min_silence_duration_ms=min_silence_ms, speech_pad_ms=speech_pad_ms)
+    found = get_speech_timestamps(samples, options, sampling_rate=16_000)
+    return [(int(span["start"]), int(span["end"])) for span in found]

@@ -74,14 +74,17 @@ def read_diarization(path: Path) -> Diarization | None:
     data = json.loads(path.read_text(encoding="utf-8"))
     if "skipped" in data:
         return None
-    return Diarization(
-        model=data["model"],
-        turns=tuple(VoiceTurn(int(a), int(b), str(v)) for a, b, v in data["turns"]),
-        voices=tuple(
-            Voice(label, tuple(v["embedding"]), int(v["speech_ms"]))
-            for label, v in data["voices"].items()
-        ),
-    )
+    try:
+        return Diarization(
+            model=str(data["model"]),
+            turns=tuple(VoiceTurn(int(a), int(b), str(v)) for a, b, v in data["turns"]),
+            voices=tuple(
+                Voice(str(label), tuple(float(x) for x in v["embedding"]), int(v["speech_ms"]))
+                for label, v in data["voices"].items()
+            ),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise ValueError(f"{path.name} is not a diarization file: {error}") from error
 
 
 @dataclass
