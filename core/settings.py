@@ -51,7 +51,7 @@ class Settings:
     diarization: bool = setting(True, "find who speaks when by voice at ingest")
     diarization_max_speakers: int = setting(20, "most voices diarization may find in a recording")
     voiceprint_threshold: float = setting(
-        0.75, "cosine score from which a stored voiceprint proposes a name"
+        0.86, "cosine score from which a stored voiceprint proposes a name"
     )
     redis_url: str = setting("", "Redis job queue shared by several workers", "REDIS_URL")
     queue_immediate: bool = setting(False, "run jobs inline instead of in a worker (tests)")
