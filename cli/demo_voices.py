@@ -110,15 +110,22 @@ def french_ipa(text: str) -> list[str]:
         if not sentence.strip():
             continue
         # espeak-ng prints one line per clause and drops the punctuation Kokoro pauses on.
-        result = subprocess.run(
-            ["espeak-ng", "-q", "--ipa", "-v", "fr", sentence],
-            capture_output=True,
-            text=True,
-            check=False,
-            # It connects to the sound server even to print phonemes, which leaves files
-            # in ~/.config; pointed at no server, it writes nothing.
-            env={**os.environ, "PULSE_SERVER": "unix:/nonexistent"},
-        )
+        # The text goes in on stdin, so a sentence starting with "-" is not an option.
+        try:
+            result = subprocess.run(
+                ["espeak-ng", "-q", "--ipa", "-v", "fr"],
+                input=sentence,
+                capture_output=True,
+                text=True,
+                check=False,
+                # It connects to the sound server even to print phonemes, which leaves
+                # files in ~/.config; pointed at no server, it writes nothing.
+                env={**os.environ, "PULSE_SERVER": "unix:/nonexistent"},
+            )
+        except FileNotFoundError as exc:
+            raise VoiceError(
+                "espeak-ng is needed to phonemise French: apt-get install espeak-ng"
+            ) from exc
         if result.returncode:
             raise VoiceError(f"espeak-ng could not phonemise {sentence!r}: {result.stderr.strip()}")
         clauses = [_clean(line) for line in result.stdout.splitlines()]

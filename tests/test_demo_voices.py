@@ -89,6 +89,17 @@ def test_the_voices_write_only_in_the_models_dir(tmp_path: Path) -> None:
     ]
 
 
+def test_french_becomes_ipa_the_model_reads_with_its_pauses_and_questions() -> None:
+    sentences = demo_voices.french_ipa("Merci beaucoup, Neocity. Faut-il un droit ?")
+    assert len(sentences) == 2
+    assert ", " in sentences[0] and sentences[0].endswith(".")  # the comma's pause
+    assert sentences[1].endswith("?")  # a question's intonation
+    # espeak-ng's "(en)…(fr)" around Neocity and its liaison dashes are not phonemes.
+    assert "(" not in sentences[0] and "-" not in sentences[0]
+    vocab = demo_voices._vocab()
+    assert all(c in vocab for sentence in sentences for c in sentence)
+
+
 def test_a_tampered_model_is_never_used_and_is_rebuilt_from_the_packages(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
