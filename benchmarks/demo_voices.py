@@ -2,10 +2,12 @@
 
 Usage: python benchmarks/demo_voices.py [--engines espeak kokoro] [--model base]
 Speaks the demo's SCRIPT (cli/demo.py) with each engine, joins the turns as
-`make demo` does, transcribes the joined recording with the real Whisper model
-(French, no prompt) and prints one JSON object: per engine, the seconds of
-speech, CPU seconds of synthesis per second of speech, and the word error rate
-of the whole recording and of each turn (words assigned to a turn by their time).
+`make demo` does, extracts the audio as ingest does (loudness-normalised),
+transcribes it with the real Whisper model in French, with the programme's
+names as hot words (as ingest does) and without, and prints one JSON object:
+per engine, the seconds of speech, CPU seconds of synthesis per second of
+speech, and the word error rates: whole recording both ways, and each turn with
+hot words (words assigned to a turn by their time).
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ import wave
 from pathlib import Path
 
 import jiwer
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.transcribe import machine_info  # noqa: E402
 from cli import demo, demo_voices  # noqa: E402
-from ingest.media import find_ffmpeg  # noqa: E402
+from ingest.media import extract_audio, find_ffmpeg  # noqa: E402
 from ingest.transcribe import WhisperTranscriber  # noqa: E402
 from ingest.whisper_models import resolve_model  # noqa: E402
 
@@ -60,9 +63,11 @@ def bench_engine(engine: str, transcriber: WhisperTranscriber, models_dir: Path)
         parts = demo.speak_turns(demo.SCRIPT, Path(tmp), models_dir, engine)
         cpu_s, wall_s = _cpu_s() - cpu_before, time.perf_counter() - wall_before
         speech_s = sum(_duration_s(part) for part in parts)
-        joined = Path(tmp) / "speech.wav"
+        joined, audio = Path(tmp) / "speech.wav", Path(tmp) / "audio.wav"
         starts = demo.join_wavs(parts, joined, find_ffmpeg())
-        result = transcriber.transcribe(joined, language="fr")
+        extract_audio(joined, audio, find_ffmpeg())
+        result = transcriber.transcribe(audio, language="fr", initial_prompt=programme_prompt())
+        plain = transcriber.transcribe(audio, language="fr")
     heard: list[list[str]] = [[] for _ in demo.SCRIPT]
     for segment in result.segments:
         for word in segment.words:
@@ -76,6 +81,7 @@ def bench_engine(engine: str, transcriber: WhisperTranscriber, models_dir: Path)
     }
     reference = " ".join(_normalise(turn.text) for turn in demo.SCRIPT)
     hypothesis = _normalise(" ".join(segment.text for segment in result.segments))
+    without = _normalise(" ".join(segment.text for segment in plain.segments))
     return {
         "speech_s": round(speech_s, 1),
         "recording_s": round(result.duration_ms / 1000, 1),
@@ -83,9 +89,24 @@ def bench_engine(engine: str, transcriber: WhisperTranscriber, models_dir: Path)
         "synthesis_wall_s": round(wall_s, 2),
         "cpu_s_per_speech_s": round(cpu_s / speech_s, 3),
         "wer": round(jiwer.wer(reference, hypothesis), 3),
+        "wer_without_hotwords": round(jiwer.wer(reference, without), 3),
         "wer_per_turn": turns,
         "transcript": " ".join(segment.text.strip() for segment in result.segments),
     }
+
+
+def programme_prompt() -> str:
+    """Return the hot words ingest gives Whisper for séance 4: people and affiliations."""
+    seed = yaml.safe_load(demo.SEED_MANIFEST.read_text(encoding="utf-8"))
+    people = {person["slug"]: person for person in seed["people"]}
+    session = next(s for s in seed["sessions"] if s["slug"] == demo.SESSION)
+    words = []
+    for item in session["programme"]:
+        for speaker in item["speakers"]:
+            slug = speaker["person"] if isinstance(speaker, dict) else speaker
+            affiliation = speaker.get("affiliation") if isinstance(speaker, dict) else None
+            words += [people[slug]["name"], affiliation or people[slug].get("affiliation")]
+    return ", ".join(dict.fromkeys(w for w in words if w)) + "."
 
 
 def _cpu_s() -> float:
