@@ -25,6 +25,7 @@ demo: demo-build
 	$(BIN)/python -m cli.demo_serve --home $(DEMO_HOME)
 
 demo-build: install
+	$(BIN)/pip install --quiet -e '.[demo]'
 	$(BIN)/python -m cli.demo --home $(DEMO_HOME)
 
 ## The whole test suite (unit, real Whisper end to end, real browser).

