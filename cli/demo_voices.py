@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from ingest.transcribe import quiet_onnxruntime
+
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 24_000  # Kokoro's output rate
@@ -218,9 +220,7 @@ def _sha256_of(path: Path) -> str:
 @functools.cache
 def _session(model_path: str) -> Any:
     """Load the ONNX model once per process, with onnxruntime's telemetry off."""
-    # Since 1.29 onnxruntime's Linux wheels report each session (model name, hashes) to
-    # Microsoft and keep a device id in ~/.cache unless this is set before the import.
-    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+    quiet_onnxruntime()  # no telemetry, no device id in ~/.cache
     import onnxruntime
 
     return onnxruntime.InferenceSession(model_path, providers=["CPUExecutionProvider"])

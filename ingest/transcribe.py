@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -50,11 +51,24 @@ class Transcriber(ABC):
         """Transcribe `audio_path`; call progress(done_ms, total_ms) as text comes out."""
 
 
+def quiet_onnxruntime() -> None:
+    """Turn off onnxruntime's telemetry; call before anything imports onnxruntime.
+
+    Since 1.29 its Linux wheels report each model session to Microsoft and keep
+    a device id under ~/.cache unless ORT_DISABLE_TELEMETRY is set before it
+    loads. faster-whisper's Silero VAD (transcription's filter, diarization's
+    speech finder) runs on onnxruntime: an archive of people's voices must not
+    tell anyone what it processes. A deployment that sets the variable keeps its choice.
+    """
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+
+
 @functools.lru_cache(maxsize=4)
 def _load_model(
     model_ref: str, device: str, compute_type: str, cpu_threads: int, download_root: str | None
 ) -> Any:
     """Load a faster-whisper model once per process for each combination of settings."""
+    quiet_onnxruntime()
     from faster_whisper import WhisperModel  # heavy: only when a model is really needed
 
     return WhisperModel(
@@ -251,6 +265,7 @@ def speech_spans(samples: Any, min_silence_ms: int, speech_pad_ms: int) -> list[
     The Silero VAD that faster-whisper bundles; it lives here so that
     faster-whisper stays imported in one module (the diarization engine uses it).
     """
+    quiet_onnxruntime()
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     options = VadOptions(min_silence_duration_ms=min_silence_ms, speech_pad_ms=speech_pad_ms)
