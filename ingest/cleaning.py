@@ -39,6 +39,13 @@ HALLUCINATED_PHRASES: dict[str, tuple[str, ...]] = {
     "de": ("Untertitel der Amara.org-Community", "Vielen Dank fürs Zuschauen!"),
     "ja": ("ご視聴ありがとうございました",),
 }
+# Whisper given the programme's names as hot words sometimes recites them over the
+# recording's last seconds ("LATTS, François Ménard, PUCA, …", never said). A run
+# of at least this many hot words in a row, from at least two different entries
+# of the list, with nothing else between them, is that echo; a sentence that
+# names someone ("François Ménard du PUCA") has other words between the names.
+MIN_ECHO_WORDS = 4
+MIN_ECHO_ENTRIES = 2
 MIN_LOOP_REPEATS = 4  # "very very very" is speech; four times in a row is a decoding loop
 MAX_LOOP_WORDS = 10  # longest phrase looked for in a loop
 # Whisper's own thresholds for "this window is probably silence".
@@ -63,13 +70,19 @@ class _Token:
     word: Word | None
 
 
-def clean_segments(segments: list[TranscribedSegment], language: str) -> list[TranscribedSegment]:
-    """Drop invented credits, loops, repeats and non-speech; return new segments."""
+def clean_segments(
+    segments: list[TranscribedSegment], language: str, hot_words: str | None = None
+) -> list[TranscribedSegment]:
+    """Drop invented credits, loops, repeats, recited hot words and non-speech; new segments.
+
+    hot_words is the prompt the recogniser was given ("Name, Organisation, …."), if any.
+    """
     phrases = [fold_words(p).split() for p in _phrases_for(language)]
     separator = "" if language in SPACELESS_LANGUAGES else " "
+    entries = _hot_word_entries(hot_words)
     kept: list[TranscribedSegment] = []
     for segment in segments:
-        cleaned = _clean_one(segment, phrases, separator, language)
+        cleaned = _clean_one(segment, phrases, separator, language, entries)
         if cleaned is None:
             continue
         if kept and fold_words(kept[-1].text) == fold_words(cleaned.text):
@@ -91,7 +104,11 @@ def _phrases_for(language: str) -> tuple[str, ...]:
 
 
 def _clean_one(
-    segment: TranscribedSegment, phrases: list[list[str]], separator: str, language: str
+    segment: TranscribedSegment,
+    phrases: list[list[str]],
+    separator: str,
+    language: str,
+    entries: dict[str, int],
 ) -> TranscribedSegment | None:
     folded = fold_words(segment.text)
     # Padding makes markers match whole words only ("la Camara organise" is speech).
@@ -102,7 +119,7 @@ def _clean_one(
     if segment.words and segment.confidence < MIN_CONFIDENCE:
         return None
     tokens = _tokens(segment)
-    removed = _phrase_matches(tokens, phrases) | _loop_repeats(tokens)
+    removed = _phrase_matches(tokens, phrases) | _loop_repeats(tokens) | _echo(tokens, entries)
     if language in LATIN_LANGUAGES:
         removed |= {i for i, tok in enumerate(tokens) if _foreign_script(tok.text)}
     cleaned = _rebuild(segment, tokens, removed, separator)
@@ -142,6 +159,37 @@ def _phrase_matches(tokens: list[_Token], phrases: list[list[str]]) -> set[int]:
             if whole_tokens and alone:
                 hits.update(range(first, last + 1))
     return hits
+
+
+def _hot_word_entries(hot_words: str | None) -> dict[str, int]:
+    """Map each folded word of the hot-word list to the entry (comma-separated) it is from."""
+    entries: dict[str, int] = {}
+    for number, entry in enumerate((hot_words or "").rstrip(". ").split(",")):
+        for word in fold_words(entry).split():
+            entries.setdefault(word, number)
+    return entries
+
+
+def _echo(tokens: list[_Token], entries: dict[str, int]) -> set[int]:
+    """Return indices of runs of hot words recited one after another (see MIN_ECHO_WORDS)."""
+    drop: set[int] = set()
+    run: list[int] = []
+
+    def close() -> None:
+        keyed = [i for i in run if tokens[i].key]
+        parts = [part for i in keyed for part in tokens[i].key.split()]
+        if len(parts) >= MIN_ECHO_WORDS and len({entries[p] for p in parts}) >= MIN_ECHO_ENTRIES:
+            drop.update(range(keyed[0], keyed[-1] + 1))
+
+    sentinel = _Token("", "\0", None)  # not a hot word: ends the last run
+    for index, token in enumerate([*tokens, sentinel]):
+        parts = token.key.split()
+        if not parts or all(part in entries for part in parts):
+            run.append(index)
+        else:
+            close()
+            run = []
+    return drop
 
 
 def _loop_repeats(tokens: list[_Token]) -> set[int]:

@@ -280,7 +280,9 @@ def _session_language(ctx: RunContext) -> str:
 def step_clean(ctx: RunContext) -> dict:
     """Drop hallucinations, repetition loops and non-speech."""
     language, meta, segments = load_segments(ctx.work_dir / "transcription.json")
-    cleaned = clean_segments(segments, language)  # all noise gives an honest empty transcript
+    hot_words = (meta.get("settings") or {}).get("initial_prompt")
+    # All noise gives an honest empty transcript.
+    cleaned = clean_segments(segments, language, hot_words)
     save_segments(ctx.work_dir / "cleaned.json", language, meta, cleaned)
     return {"kept": len(cleaned), "dropped": len(segments) - len(cleaned)}
 

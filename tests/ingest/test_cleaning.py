@@ -212,3 +212,31 @@ def test_words_in_a_foreign_script_are_removed_from_a_french_transcript() -> Non
     assert [w.text for w in cleaned[0].words] == ["Le", "éte", "de", "la", "ville"]
     japanese = seg("東京 です", with_words=True)  # the same script is speech in Japanese
     assert texts(clean_segments([japanese], "ja")) == ["東京 です"]
+
+
+PROMPT = "Gilles Jeannot, LATTS, François Ménard, PUCA, Pierre Saulnier, Neocity."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Base recites the hot words over the recording's last seconds.
+        ("Merci à tous. LATTS, François Ménard, PUCA, Neocity.", "Merci à tous."),
+        ("Gilles Jeannot, LATTS, François Ménard, PUCA", ""),
+        # Names inside a sentence are speech.
+        ("Je remercie François Ménard du PUCA et Gilles Jeannot.",
+         "Je remercie François Ménard du PUCA et Gilles Jeannot."),
+        ("Bonjour François Ménard.", "Bonjour François Ménard."),
+        # One entry said twice is not a list of the programme.
+        ("Neocity, Neocity, c'est le nom.", "Neocity, Neocity, c'est le nom."),
+    ],
+)  # fmt: skip
+def test_hot_words_recited_as_a_list_are_removed(text: str, expected: str) -> None:
+    for with_words in (False, True):
+        kept = clean_segments([seg(text, with_words=with_words)], "fr", PROMPT)
+        assert (kept[0].text if kept else "") == expected
+
+
+def test_without_a_prompt_a_list_of_names_is_kept() -> None:
+    text = "LATTS, François Ménard, PUCA, Neocity."
+    assert clean_segments([seg(text, with_words=True)], "fr")[0].text == text
