@@ -107,6 +107,12 @@ class ExportTranscript:
     segments: tuple[ExportSegment, ...]
     session_date: str | None = None  # ISO date
     series_title: str | None = None
+    source: str = "whisper"  # whisper | import | edit: who made this version's text
+
+    @property
+    def verified_count(self) -> int:
+        """How many segments an archivist corrected or confirmed."""
+        return sum(1 for s in self.segments if s.verified)
 
 
 @dataclass(frozen=True)

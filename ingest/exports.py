@@ -91,7 +91,7 @@ def _to_vtt(transcript: ExportTranscript) -> str:
         "NOTE",
         f"Session: {_note_line(transcript.session_title)}",
         f"Version: {transcript.version}",
-        f"Model: {_note_line(transcript.model)}",
+        _provenance(transcript),
         "",
     ]
     for number, cue in enumerate(_cues(transcript.segments, False), start=1):
@@ -138,6 +138,22 @@ def _to_txt(transcript: ExportTranscript) -> str:
     return "\n".join(lines)
 
 
+def _provenance(transcript: ExportTranscript) -> str:
+    """Say who made this version's text: the model alone, or archivists over its draft.
+
+    An edited version keeps its model's name (the draft it corrected); claiming
+    "Model: base" for text people have fixed would understate it.
+    """
+    model = _note_line(transcript.model)
+    if transcript.source != "edit":
+        return f"Model: {model}"
+    verified, total = transcript.verified_count, len(transcript.segments)
+    return (
+        f"Corrected by archivists ({verified} of {total} segments verified), "
+        f"from a draft by: {model}"
+    )
+
+
 def _seconds(ms: int) -> float:
     """Convert milliseconds to seconds with three decimals."""
     return round(ms / 1000, 3)
@@ -151,6 +167,8 @@ def _to_json(transcript: ExportTranscript) -> str:
         "language": transcript.language,
         "version": transcript.version,
         "model": transcript.model,
+        # "edit": archivists corrected the model's draft (see each segment's "verified").
+        "source": transcript.source,
         "segments": [
             {
                 "start": _seconds(segment.start_ms),

@@ -235,6 +235,7 @@ def export_view(
         segments=segments,
         session_date=session.date.isoformat() if session.date else None,
         series_title=session.series.title if session.series else None,
+        source=transcript.source,
     )
 
 

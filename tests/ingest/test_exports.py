@@ -132,6 +132,7 @@ def test_json_export_has_the_documented_shape() -> None:
         "language": "fr",
         "version": 2,
         "model": "whisper-base",
+        "source": "whisper",
         "segments": [
             {
                 "start": 1.0,
@@ -269,3 +270,21 @@ def test_txt_headers_only_at_turn_changes_of_known_speakers() -> None:
         "[01:02:05] Anne\nReprise.\n\n"
         "[01:02:06] Bruno\nRéponse. Fin.\n"
     )
+
+
+def test_an_edited_version_says_archivists_corrected_it_not_model_alone() -> None:
+    from dataclasses import replace
+
+    edited = replace(
+        sample_transcript(),
+        source="edit",
+        segments=tuple(
+            replace(s, verified=n == 0) for n, s in enumerate(sample_transcript().segments)
+        ),
+    )
+    total = len(edited.segments)
+    note = export_transcript(edited, "vtt").split("\n\n")[1]
+    assert "Model: whisper-base" not in note
+    assert f"Corrected by archivists (1 of {total} segments verified)" in note
+    assert "from a draft by: whisper-base" in note
+    assert json.loads(export_transcript(edited, "json"))["source"] == "edit"
