@@ -10,6 +10,7 @@ from flask_babel import format_date
 from core.timecodes import format_clock, format_short_clock
 from portal import markup
 from portal.wording import notice_text
+from portal.workspace import words
 
 
 def init_app(app: Flask) -> None:
@@ -20,6 +21,10 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(long_date)
     app.add_template_global(url_with)
     app.add_template_global(notice_text)
+    for helper in (words.job_state, words.item_kind, words.file_size):
+        app.add_template_global(helper)
+    app.add_template_global(words.version_note)
+    app.add_template_global(words.version_source)
     app.context_processor(
         lambda: {"site_name": current_app.extensions["archive"].settings.site_name}
     )

@@ -22,6 +22,7 @@ from ingest.registry import STEPS
 from portal.extensions import archive, get_db
 from portal.services.bounds import ID
 from portal.workspace import make_blueprint, session_or_404
+from portal.workspace.words import job_state
 
 bp = make_blueprint("workspace_jobs", __name__)
 PAGE_JOBS = 100
@@ -33,14 +34,6 @@ PSEUDO_STEP_LABELS = {
 }
 
 
-STATE_LABELS = {
-    JobState.QUEUED: _l("queued"),
-    JobState.RUNNING: _l("running"),
-    JobState.DONE: _l("done"),
-    JobState.FAILED: _l("failed"),
-}
-
-
 def job_view(job: Job) -> dict:
     """Return what the jobs page shows of one job (also its JSON form)."""
     session = job.session
@@ -48,7 +41,7 @@ def job_view(job: Job) -> dict:
         "id": job.id,
         "state": job.state,
         "step": job.step,
-        "state_label": str(STATE_LABELS.get(job.state, job.state)),
+        "state_label": job_state(job.state),
         "step_label": step_label(job.step),
         "percent": round((job.progress or 0) * 100) if job.state != JobState.DONE else 100,
         "eta_s": (

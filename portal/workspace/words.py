@@ -1,0 +1,121 @@
+"""The workspace's words for stored values: job states, programme kinds, sizes, version notes.
+
+The catalogue stores machine words ("done", "talk", bytes, and a version note in
+English for the CLI and the API); an archivist reading a French page must see
+French. Everything the workspace shows of such a value goes through here.
+"""
+
+from __future__ import annotations
+
+from flask_babel import format_decimal, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from core.catalogue.schema import Transcript
+from core.states import JobState
+
+JOB_STATES = {
+    JobState.QUEUED: _l("queued"),
+    JobState.RUNNING: _l("running"),
+    JobState.DONE: _l("done"),
+    JobState.FAILED: _l("failed"),
+}
+ITEM_KINDS = {
+    "talk": _l("talk"),
+    "opening": _l("opening"),
+    "introduction": _l("introduction"),
+    "discussion": _l("discussion"),
+    "keynote": _l("keynote"),
+    "panel": _l("panel"),
+    "closing": _l("closing"),
+    "other": _l("other"),
+}
+VERSION_SOURCES = {
+    "whisper": _l("speech recognition"),
+    "import": _l("imported file"),
+    "edit": _l("correction"),
+}
+_UNITS = ((1024**3, _l("%(n)s GB")), (1024**2, _l("%(n)s MB")), (1024, _l("%(n)s kB")))
+
+
+def job_state(state: str) -> str:
+    """Return a job state in the interface language."""
+    return str(JOB_STATES.get(state, state))
+
+
+def item_kind(kind: str) -> str:
+    """Return a programme item's kind ("talk") in the interface language."""
+    return str(ITEM_KINDS.get(kind, kind))
+
+
+def file_size(size_bytes: int | float) -> str:
+    """Return a size with the interface language's unit and decimal mark ("16,0 Go")."""
+    for factor, unit in _UNITS:
+        if size_bytes >= factor:
+            return str(unit) % {"n": format_decimal(size_bytes / factor, "#,##0.0")}
+    return ngettext("%(num)d byte", "%(num)d bytes", int(size_bytes))
+
+
+def version_source(transcript: Transcript) -> str:
+    """Return who or what made a version, in the interface language."""
+    return str(VERSION_SOURCES.get(transcript.source, transcript.source))
+
+
+def version_note(transcript: Transcript) -> str:
+    """Say what a version changed, in the interface language, from what it recorded.
+
+    Corrections and restores record what they did in `settings`; the stored note
+    (English, for the CLI and the API) is shown only for what is not described here.
+    """
+    done = transcript.settings or {}
+    if "restored_from" in done:
+        return _("restored version %(n)d", n=done["restored_from"])
+    if transcript.source == "edit" and any(
+        k in done for k in ("texts", "speakers", "verified", "voices")
+    ):
+        parts = []
+        texts, speakers = done.get("texts") or [], done.get("speakers") or []
+        verified = set(done.get("verified") or []) - set(texts)
+        if texts:
+            parts.append(
+                ngettext("corrected %(num)d segment", "corrected %(num)d segments", len(texts))
+                + f" ({_positions(texts)})"
+            )
+        if speakers:
+            parts.append(
+                ngettext(
+                    "changed the speaker of %(num)d segment",
+                    "changed the speaker of %(num)d segments",
+                    len(speakers),
+                )
+                + f" ({_positions(speakers)})"
+            )
+        voices = done.get("voices") or {}
+        if voices:
+            labels = ", ".join(sorted(set(map(str, voices.values())), key=_number))
+            parts.append(
+                ngettext(
+                    "gave voice %(labels)s to %(num)d segment",
+                    "gave voice %(labels)s to %(num)d segments",
+                    len(voices),
+                    labels=labels,
+                )
+                + f" ({_positions([int(p) for p in voices])})"
+            )
+        if verified:
+            parts.append(
+                ngettext("verified %(num)d segment", "verified %(num)d segments", len(verified))
+            )
+        if parts:
+            return "; ".join(parts)
+    return transcript.note or version_source(transcript)
+
+
+def _positions(positions: list[int]) -> str:
+    """Segment numbers as the editor shows them (#1 for the first), ten at most."""
+    shown = sorted(int(p) for p in positions)
+    return ", ".join(f"#{p + 1}" for p in shown[:10]) + ("…" if len(shown) > 10 else "")
+
+
+def _number(label: str) -> tuple[int, str]:
+    return (int(label), label) if label.isdigit() else (10**9, label)
