@@ -21,7 +21,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(long_date)
     app.add_template_global(url_with)
     app.add_template_global(notice_text)
-    for helper in (words.job_state, words.item_kind, words.file_size):
+    for helper in (words.job_state, words.upload_state, words.item_kind, words.file_size):
         app.add_template_global(helper)
     app.add_template_global(words.version_note)
     app.add_template_global(words.version_source)

@@ -38,9 +38,11 @@ bp = make_blueprint("workspace_upload", __name__)
 
 @bp.route("/upload")
 def form():
-    """Show the upload form and the recent uploads."""
+    """Show the upload form and the recent uploads; with ?rows=1 only their rows (live updates)."""
     db = get_db()
     uploads = list(db.scalars(select(Upload).order_by(Upload.created_at.desc()).limit(30)))
+    if request.args.get("rows"):
+        return render_template("workspace/_upload_rows.html", uploads=uploads)
     policy = upload_policy()
     return render_template(
         "workspace/upload.html",

@@ -12,13 +12,20 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.catalogue.schema import Transcript
-from core.states import JobState
+from core.states import JobState, UploadState
 
 JOB_STATES = {
     JobState.QUEUED: _l("queued"),
     JobState.RUNNING: _l("running"),
     JobState.DONE: _l("done"),
     JobState.FAILED: _l("failed"),
+}
+UPLOAD_STATES = {
+    UploadState.UPLOADING: _l("uploading"),
+    UploadState.RECEIVED: _l("received"),
+    UploadState.PROCESSING: _l("checking"),
+    UploadState.DONE: _l("done"),
+    UploadState.REJECTED: _l("rejected"),
 }
 ITEM_KINDS = {
     "talk": _l("talk"),
@@ -41,6 +48,11 @@ _UNITS = ((1024**3, _l("%(n)s GB")), (1024**2, _l("%(n)s MB")), (1024, _l("%(n)s
 def job_state(state: str) -> str:
     """Return a job state in the interface language."""
     return str(JOB_STATES.get(state, state))
+
+
+def upload_state(state: str) -> str:
+    """Return an upload state in the interface language."""
+    return str(UPLOAD_STATES.get(state, state))
 
 
 def item_kind(kind: str) -> str:

@@ -10,6 +10,7 @@ import re
 import signal
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher, profiles
@@ -110,6 +111,9 @@ def test_upload_with_progress_survives_a_dropped_chunk_and_the_job_completes(pag
     expect(item.locator("progress")).to_have_attribute("value", "100", timeout=60_000)
     expect(item).to_have_attribute("data-state", "done", timeout=60_000)
     assert dropped["count"] == 1
+    # The recent uploads list below shows the file too, without a reload.
+    recent = page.locator("table[data-rows] tbody tr").first
+    expect(recent).to_contain_text(Path(live["media"]).name, timeout=15_000)
     item.get_by_role("link").click()
     expect(page).to_have_url(re.compile(r"/workspace/jobs"))
     row = page.locator("tr[data-state]").first

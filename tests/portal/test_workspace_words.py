@@ -50,3 +50,14 @@ def test_a_correction_is_described_in_french_in_the_versions_table(ws_app, archi
     assert "1 segment corrigé (#3)" in french and "corrected 1 segment" not in french
     english = archivist.get(f"/workspace/sessions/{SLUG}?lang=en").get_data(as_text=True)
     assert "corrected 1 segment (#3)" in english
+
+
+def test_upload_states_are_worded_in_french_in_the_live_rows(ws_app, archivist):
+    from core.catalogue.schema import Upload
+
+    with ws_app.extensions["archive"].catalogue.session() as db:
+        db.add(Upload(id="ab" * 16, filename="seance.mp4", size_bytes=3 * 1024**2,
+                      state="rejected", error="pas de piste son", username="ada"))  # fmt: skip
+    rows = archivist.get("/workspace/upload?rows=1&lang=fr").get_data(as_text=True)
+    assert "<table" not in rows  # only the rows, for the page's live refresh
+    assert ">refusé</span>" in rows and "3,0 Mo" in rows and "seance.mp4" in rows

@@ -34,22 +34,27 @@
     });
   }
 
-  /* ---------- Jobs: refresh the rows while something is queued or running ---------- */
+  /* ---------- Jobs and uploads: refresh the rows, often while something is under way ---------- */
 
-  var jobsTable = document.querySelector(".ws-jobs[data-rows]");
-  if (jobsTable) {
-    var refreshJobs = function () {
-      var busy = jobsTable.querySelector('tr[data-state="queued"], tr[data-state="running"]');
-      var delay = busy ? 2000 : 10000;
-      if (document.hidden) { setTimeout(refreshJobs, delay); return; }
-      fetch(jobsTable.dataset.rows, { credentials: "same-origin" })
-        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
-        .then(function (html) { jobsTable.tBodies[0].innerHTML = html; })
-        .catch(function () { /* the next round tries again */ })
-        .finally(function () { setTimeout(refreshJobs, delay); });
+  var BUSY = ["queued", "running", "uploading", "received", "processing"]
+    .map(function (state) { return 'tr[data-state="' + state + '"]'; }).join(", ");
+  var liveTables = Array.prototype.slice.call(document.querySelectorAll("table[data-rows]"));
+  var refreshRows = function (table) {
+    if (document.hidden) { return Promise.resolve(); }
+    return fetch(table.dataset.rows, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) { table.tBodies[0].innerHTML = html; })
+      .catch(function () { /* the next round tries again */ });
+  };
+  liveTables.forEach(function (table) {
+    var round = function () {
+      var delay = table.querySelector(BUSY) ? 2000 : 10000;
+      refreshRows(table).finally(function () { setTimeout(round, delay); });
     };
-    setTimeout(refreshJobs, 2000);
-  }
+    setTimeout(round, 2000);
+  });
+  // An upload that just finished shows in the list at once, not at the next round.
+  document.addEventListener("ws:uploaded", function () { liveTables.forEach(refreshRows); });
 
   /* ---------- Upload: create, then PATCH chunks at the server's offset; resume on errors ---------- */
 
@@ -194,6 +199,7 @@
             ui.say(uploadForm.dataset.msgDone, "done");
             ui.link(status.jobs_url, uploadForm.dataset.msgFollow);
           }
+          document.dispatchEvent(new Event("ws:uploaded"));
         } catch (err) {
           ui.say(err.message, "rejected");
         }
