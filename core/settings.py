@@ -48,6 +48,9 @@ class Settings:
     device: str = setting("cpu", "CTranslate2 device (`cuda` on a GPU)")
     compute_type: str = setting("int8", "CTranslate2 precision (`float16` on a GPU)")
     cpu_threads: int = setting(0, "transcription threads; 0 lets CTranslate2 decide")
+    doubt_threshold: float = setting(
+        0.5, "word probability under which the editor shades a word as doubtful"
+    )
     diarization: bool = setting(True, "find who speaks when by voice at ingest")
     diarization_max_speakers: int = setting(20, "most voices diarization may find in a recording")
     voiceprint_threshold: float = setting(

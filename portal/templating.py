@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Flask, current_app, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, format_percent
 
 from core.timecodes import format_clock, format_short_clock
 from portal import markup
@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(long_date)
     app.add_template_global(url_with)
     app.add_template_global(notice_text)
+    app.add_template_global(format_percent)
     for helper in (words.job_state, words.upload_state, words.item_kind, words.file_size):
         app.add_template_global(helper)
     app.add_template_global(words.version_note)

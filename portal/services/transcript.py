@@ -75,6 +75,7 @@ class TranscriptView:
     model: str
     created_at: datetime | None
     turns: list[Turn]
+    verified_share: float = 0.0  # of the text, by characters, that archivists verified
 
     @property
     def lines(self) -> list[Line]:
@@ -115,6 +116,7 @@ def load_transcript(
         model=transcript.model,
         created_at=transcript.created_at,
         turns=_turns(lines, speakers, programme, language),
+        verified_share=queries.verified_share(db, transcript),
     )
 
 

@@ -67,6 +67,7 @@ def editor(slug: str):
         voices=voice_rows(db, session, segments, language) if shown else [],
         voice_label=lambda label: voice_name(label, language),
         words_of_segment=lambda seg: [str(w[2]).strip() for w in seg.words or []],
+        doubtful_words=lambda seg: doubtful_words(seg, archive().settings.doubt_threshold),
     )
 
 
@@ -155,6 +156,21 @@ def media(slug: str):
     stored = recording.playable_path or recording.original_path
     path = resolve_inside(archive().settings.home, stored)
     return send_path(path, conditional=True, max_age=0)
+
+
+def doubtful_words(segment: Segment, threshold: float) -> list[dict] | None:
+    """Return a segment's words with a doubt flag, or None when none is doubtful.
+
+    A verified segment has no doubt left: an archivist checked it against the recording.
+    """
+    if segment.verified:
+        return None
+    words = [
+        {"text": str(w[2]).strip(), "start_ms": int(w[0]), "doubtful": float(w[3]) < threshold}
+        for w in segment.words or []
+        if len(w) >= 4 and str(w[2]).strip()
+    ]
+    return words if any(w["doubtful"] for w in words) else None
 
 
 def _number(raw: object, minimum: int) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from core.catalogue.queries import get_session
 from core.catalogue.schema import Job
-from tests.portal.builders import SLUG
+from tests.portal.builders import LINES, SLUG
 from tests.portal.workspace_fixtures import *  # noqa: F403
 from tests.portal.workspace_fixtures import token
 
@@ -61,3 +61,17 @@ def test_upload_states_are_worded_in_french_in_the_live_rows(ws_app, archivist):
     rows = archivist.get("/workspace/upload?rows=1&lang=fr").get_data(as_text=True)
     assert "<table" not in rows  # only the rows, for the page's live refresh
     assert ">refusé</span>" in rows and "3,0 Mo" in rows and "seance.mp4" in rows
+
+
+def test_the_public_page_shows_the_share_of_text_archivists_verified(ws_app, archivist):
+    viewer = ws_app.test_client()
+    before = viewer.get(f"/sessions/{SLUG}?lang=fr").get_data(as_text=True)
+    assert ">0\u00a0% vérifié<" in before
+    confirmed = archivist.post(
+        f"/workspace/sessions/{SLUG}/transcript",
+        json={"base_version": 1, "verified": list(range(len(LINES)))},  # every segment
+        headers={"X-CSRFToken": token(archivist)},
+    )
+    assert confirmed.status_code == 200
+    after = viewer.get(f"/sessions/{SLUG}?lang=en").get_data(as_text=True)
+    assert ">100% verified<" in after

@@ -277,6 +277,39 @@
       button.addEventListener("click", function () { playSegment(button.closest(".ws-segment")); });
     });
 
+    // Doubtful words: select the word in its text and play from a second before it.
+    var doubts = Array.from(editor.querySelectorAll(".ws-doubt"));
+    var openDoubt = function (button) {
+      var li = button.closest(".ws-segment"), text = li.querySelector(".ws-text");
+      var before = Array.from(li.querySelectorAll(".ws-doubt-line > *"));
+      var guess = before.slice(0, before.indexOf(button))
+        .reduce(function (n, el) { return n + el.textContent.length + 1; }, 0);
+      var word = button.dataset.word, at = text.value.indexOf(word, Math.max(0, guess - 20));
+      if (at < 0) at = text.value.indexOf(word);
+      text.focus();
+      if (at >= 0) text.setSelectionRange(at, at + word.length);
+      doubts.forEach(function (d) { d.classList.toggle("is-current", d === button); });
+      if (!player) return;
+      player.currentTime = Math.max(0, parseInt(button.dataset.at, 10) / 1000 - 1);
+      stopAt = parseInt(li.dataset.end, 10) / 1000;
+      player.play();
+    };
+    doubts.forEach(function (button) {
+      button.addEventListener("click", function () { openDoubt(button); });
+    });
+    var nextDoubt = function (from) {
+      var li = from && from.closest && from.closest(".ws-segment");
+      var current = editor.querySelector(".ws-doubt.is-current");
+      var start = current ? doubts.indexOf(current) + 1 : 0;
+      if (!current && li) {  // from the segment being edited: its first doubt, or the next one's
+        var here = segments.indexOf(li);
+        start = doubts.findIndex(function (d) {
+          return segments.indexOf(d.closest(".ws-segment")) >= here;
+        });
+      }
+      return doubts[start >= 0 ? start : doubts.length] || doubts[0];
+    };
+
     var save = function () {
       var c = changes();
       if (!c.count) return;
@@ -338,6 +371,9 @@
       if ((event.ctrlKey || event.metaKey) && event.key === "s") {
         event.preventDefault();
         save();
+      } else if (event.altKey && event.code === "KeyN" && doubts.length) {
+        event.preventDefault();  // from anywhere on the page: the next doubtful word
+        openDoubt(nextDoubt(event.target));
       }
     });
     window.addEventListener("beforeunload", function (event) {
