@@ -1,4 +1,4 @@
-"""Correct who speaks by voice: rename a voice, merge two voices, split a turn at a word.
+"""Correct who speaks by voice: rename or merge voices, split a turn at a word, join segments.
 
 Each operation stores ONE new transcript version (with the caller's note, worded
 in the archivist's language) and keeps the session's voices and the voiceprints
@@ -160,6 +160,43 @@ def split_segment(
         edited.append((_part(first, tail, tail[0].start_ms, s.end_ms, slug, voice), s.verified))
     settings = {"split": position, "word": word, "voice": voice, "speaker": person and person.slug}
     return store_edit(db, session, current, edited, author, note, settings)
+
+
+def merge_with_previous(
+    db: OrmSession, session: Session, base_version: int, position: int, author: str, note: str
+) -> Transcript:
+    """Join segment `position` to the one before it, as one segment of the earlier's speaker.
+
+    Word timings are kept; the joined segment is verified only if both parts were.
+    """
+    current, segments = editable(db, session, base_version)
+    if not 1 <= position < len(segments):
+        raise VoiceEditError(
+            "merge_range",
+            f"segment #{position + 1} has no segment before it to join",
+            n=position + 1,
+        )
+    earlier, later = segments[position - 1], segments[position]
+    edited: list[tuple[TranscribedSegment, bool]] = []
+    for s in segments:
+        if s is later:
+            continue
+        if s is not earlier:
+            edited.append((copy_segment(s, None, KEEP), s.verified))
+            continue
+        first = copy_segment(earlier, None, KEEP)
+        words = list(words_of(earlier)) + list(words_of(later))
+        joined = TranscribedSegment(
+            start_ms=earlier.start_ms,
+            end_ms=max(earlier.end_ms, later.end_ms),
+            text=f"{earlier.text} {later.text}".strip(),
+            words=words,
+            confidence=first.confidence,
+            speaker_slug=first.speaker_slug,
+            voice=earlier.voice,
+        )
+        edited.append((joined, earlier.verified and later.verified))
+    return store_edit(db, session, current, edited, author, note, {"joined": position})
 
 
 def _part(

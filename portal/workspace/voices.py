@@ -22,6 +22,7 @@ from core.programme import person_named
 from core.voice_edits import (
     VoiceEditError,
     merge_voices,
+    merge_with_previous,
     rename_voice,
     split_segment,
     voice_labels,
@@ -155,6 +156,20 @@ def split(slug: str):
     return _apply(slug, apply)
 
 
+@bp.route("/sessions/<slug>/segments/join", methods=["POST"])
+def join(slug: str):
+    """Join segment #N to the one before it (the editor's Alt+Backspace at a segment's start)."""
+    number = parse_int(request.form.get("segment"), 2)
+
+    def apply(db: OrmSession, session: Session, base: int) -> Transcript:
+        if number is None:
+            raise CatalogueError(_("Give the number (2 or more) of the segment to join."))
+        note = _("Segment #%(n)d joined to the one before it", n=number)
+        return merge_with_previous(db, session, base, number - 1, current_user.username, note)
+
+    return _apply(slug, apply)
+
+
 def _apply(slug: str, operation: Callable[[OrmSession, Session, int], Transcript | None]):
     """Run one voice operation on the version the form was loaded with; flash the outcome."""
     db = get_db()
@@ -187,6 +202,7 @@ def _worded(exc: CatalogueError) -> str:
         "no_segment": lambda v: _("No segment #%(n)d in this version.", **v),
         "single_word": lambda v: _("Segment #%(n)d has a single word: nothing to split.", **v),
         "split_range": lambda v: _("Segment #%(n)d can be split before word 2 to %(words)d.", **v),
+        "merge_range": lambda v: _("Segment #%(n)d has no segment before it to join.", **v),
     }
     worded = reasons.get(exc.reason)
     return worded(exc.values) if worded else str(exc)

@@ -356,8 +356,69 @@
       badge.textContent = editor.dataset.labelVerified;
     }
 
+    // Splitting and joining segments store a version and reload the page (a plain form post).
+    var postForm = function (action, fields) {
+      var form = document.createElement("form");
+      form.method = "post";
+      form.action = action;
+      form.hidden = true;
+      fields.csrf_token = csrfToken;
+      fields.base_version = editor.dataset.version;
+      Object.keys(fields).forEach(function (name) {
+        var input = document.createElement("input");
+        input.type = "hidden";
+        input.name = name;
+        input.value = fields[name];
+        form.appendChild(input);
+      });
+      document.body.appendChild(form);
+      form.submit();
+    };
+    var structural = function (li, fields, action) {
+      if (changes().count) { saveStatus.textContent = editor.dataset.msgSaveFirst; return; }
+      fields.segment = parseInt(li.dataset.position, 10) + 1;
+      postForm(action, fields);
+    };
+    var splitAtCursor = function (li) {
+      if (changes().count) { saveStatus.textContent = editor.dataset.msgSaveFirst; return; }
+      var text = li.querySelector(".ws-text");
+      var words = (li.dataset.words || "").split(" ").filter(Boolean);
+      var tokens = text.value.trim().split(/\s+/).filter(Boolean);
+      var before = text.value.slice(0, text.selectionStart).trim().split(/\s+/).filter(Boolean).length;
+      if (tokens.length !== words.length || before < 1 || before >= words.length) {
+        saveStatus.textContent = editor.dataset.msgNoSplit;
+        return;
+      }
+      var speaker = li.querySelector(".ws-speaker");
+      var who = li.dataset.voice ? "voice:" + li.dataset.voice : (speaker.dataset.initial || "");
+      structural(li, { word: before + 1, who: who }, editor.dataset.split);
+    };
+    var nudge = function (seconds) {
+      if (!player) return;
+      player.currentTime = Math.max(0, player.currentTime + seconds);
+      stopAt = null;
+      player.play();
+    };
+    var rate = function (step) {
+      if (!player) return;
+      player.playbackRate = Math.min(2, Math.max(0.5, Math.round((player.playbackRate + step) * 10) / 10));
+      saveStatus.textContent = "× " + player.playbackRate.toFixed(1);
+    };
+
     editor.addEventListener("keydown", function (event) {
       var li = event.target.closest && event.target.closest(".ws-segment");
+      var inText = li && event.target.classList.contains("ws-text");
+      if (event.altKey && event.key === "Enter" && inText) {
+        event.preventDefault();
+        splitAtCursor(li);
+        return;
+      }
+      if (event.altKey && event.key === "Backspace" && inText
+          && event.target.selectionStart === 0 && event.target.selectionEnd === 0) {
+        event.preventDefault();
+        structural(li, {}, editor.dataset.join);
+        return;
+      }
       if (event.ctrlKey && event.code === "Space" && li) {
         event.preventDefault();
         playSegment(li);
@@ -374,6 +435,12 @@
       } else if (event.altKey && event.code === "KeyN" && doubts.length) {
         event.preventDefault();  // from anywhere on the page: the next doubtful word
         openDoubt(nextDoubt(event.target));
+      } else if (event.altKey && event.code === "KeyR") {
+        event.preventDefault();
+        nudge(-3);
+      } else if (event.altKey && (event.code === "Comma" || event.code === "Period")) {
+        event.preventDefault();
+        rate(event.code === "Comma" ? -0.1 : 0.1);
       }
     });
     window.addEventListener("beforeunload", function (event) {

@@ -1,0 +1,115 @@
+"""The transcript editor without a mouse, in Chromium: split, join, replay, speed.
+
+A 3-hour session is corrected with the keyboard: the hands stay on the keys
+while the recording is replayed, slowed, and segments are cut or joined.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from argon2 import PasswordHasher, profiles
+from playwright.sync_api import Page, expect
+from werkzeug.serving import make_server
+
+from core import accounts
+from portal import create_app
+from tests.browser.test_workspace_flow import sign_in
+from tests.portal.builders import LINES, SLUG, build_archive
+from tests.portal.workspace_fixtures import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+RIVERS = 6  # "Nos capteurs surveillent la qualité des rivières."
+
+
+@pytest.fixture(scope="session")
+def base_url() -> None:
+    """No base URL: this test runs its own portal, on an archive it changes."""
+    return None
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    archive = build_archive(tmp_path_factory.mktemp("keyboard-browser") / "home")
+    original_hasher = accounts.HASHER
+    accounts.HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    app = create_app(
+        {
+            "ARCHIVE_HOME": str(archive.settings.home),
+            "SECRET_KEY": "keyboard",
+            "ARCHIVE_QUEUE_IMMEDIATE": True,
+        }
+    )
+    from core.accounts import create_user
+
+    with app.extensions["archive"].catalogue.session() as db:
+        create_user(db, "ada", PASSWORD, "archivist")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    app.extensions["archive"].catalogue.dispose()
+    accounts.HASHER = original_hasher
+
+
+def _put_cursor_after(page: Page, position: int, words: int) -> None:
+    text = page.locator(f"li#seg-{position + 1} .ws-text")
+    text.focus()
+    text.evaluate(
+        "(el, n) => { const parts = el.value.split(' ');"
+        " const at = parts.slice(0, n).join(' ').length + 1; el.setSelectionRange(at, at); }",
+        words,
+    )
+
+
+def test_alt_enter_splits_at_the_cursor_and_alt_backspace_joins_back(page: Page, live: str):
+    sign_in(page, live)
+    page.goto(f"{live}/workspace/sessions/{SLUG}/transcript")
+    segments = page.locator("li.ws-segment")
+    expect(segments).to_have_count(len(LINES))
+    _put_cursor_after(page, RIVERS, 3)  # "Nos capteurs surveillent | la qualité des rivières."
+    page.keyboard.press("Alt+Enter")
+    expect(segments).to_have_count(len(LINES) + 1)
+    expect(page.locator(f"li#seg-{RIVERS + 1} .ws-text")).to_have_value("Nos capteurs surveillent")
+    second = page.locator(f"li#seg-{RIVERS + 2} .ws-text")
+    expect(second).to_have_value("la qualité des rivières.")
+    expect(page.locator(".ws-flash-success")).to_be_visible()
+    # Same speaker on both halves: a cut is not a change of speaker.
+    speakers = page.locator(f"li#seg-{RIVERS + 1} .ws-speaker, li#seg-{RIVERS + 2} .ws-speaker")
+    expect(speakers.nth(0)).to_have_value("arnaud-brun")
+    expect(speakers.nth(1)).to_have_value("arnaud-brun")
+    second.focus()
+    second.evaluate("el => el.setSelectionRange(0, 0)")
+    page.keyboard.press("Alt+Backspace")
+    expect(segments).to_have_count(len(LINES))
+    expect(page.locator(f"li#seg-{RIVERS + 1} .ws-text")).to_have_value(LINES[RIVERS][3])
+
+
+def test_unsaved_text_is_not_lost_by_a_split(page: Page, live: str):
+    sign_in(page, live)
+    page.goto(f"{live}/workspace/sessions/{SLUG}/transcript")
+    text = page.locator(f"li#seg-{RIVERS + 1} .ws-text")
+    text.fill(LINES[RIVERS][3] + " Et des lacs.")
+    _put_cursor_after(page, RIVERS, 2)
+    page.keyboard.press("Alt+Enter")
+    expect(page.locator("#save-status")).to_contain_text("Ctrl+S")
+    expect(text).to_have_value(LINES[RIVERS][3] + " Et des lacs.")
+
+
+def test_alt_r_replays_three_seconds_and_alt_period_speeds_up(page: Page, live: str):
+    sign_in(page, live)
+    page.goto(f"{live}/workspace/sessions/{SLUG}/transcript")
+    page.wait_for_function("document.getElementById('player').readyState >= 1")
+    page.evaluate("const p = document.getElementById('player'); p.muted = true; p.currentTime = 20")
+    page.wait_for_function("Math.abs(document.getElementById('player').currentTime - 20) < 0.5")
+    page.keyboard.press("Alt+KeyR")
+    page.wait_for_function("document.getElementById('player').currentTime < 18.5")
+    assert not page.evaluate("document.getElementById('player').paused")
+    page.keyboard.press("Alt+Period")
+    page.keyboard.press("Alt+Period")
+    assert page.evaluate("document.getElementById('player').playbackRate") == pytest.approx(1.2)
+    page.keyboard.press("Alt+Comma")
+    assert page.evaluate("document.getElementById('player').playbackRate") == pytest.approx(1.1)
