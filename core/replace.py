@@ -39,7 +39,15 @@ CONTEXT_CHARS = 60  # characters of context shown on each side of a match
 
 
 class ReplaceError(CatalogueError):
-    """A find-and-replace request that cannot be carried out as asked."""
+    """A find-and-replace request that cannot be carried out as asked.
+
+    `reason` names the refusal ("no_old", "no_new", "same", "too_long", "no_session",
+    "no_series", "scope", "stale", "bad_key") so the portal can say it in its language.
+    """
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class Selection(NamedTuple):
@@ -61,9 +69,11 @@ class Selection(NamedTuple):
         try:
             slug, version, position, offset = parts[0], *map(int, parts[1:])
         except ValueError:
-            raise ReplaceError(f"“{key[:80]}” is not an occurrence; preview again") from None
+            raise ReplaceError(
+                f"“{key[:80]}” is not an occurrence; preview again", "bad_key"
+            ) from None
         if not slug or version < 1 or position < 0 or offset < 0:
-            raise ReplaceError(f"“{key[:80]}” is not an occurrence; preview again")
+            raise ReplaceError(f"“{key[:80]}” is not an occurrence; preview again", "bad_key")
         return cls(slug, version, position, offset)
 
 
@@ -92,14 +102,15 @@ def check_phrases(old: str, new: str) -> tuple[str, str]:
     """Return OLD and NEW stripped, or raise ReplaceError saying what is wrong with them."""
     old, new = " ".join(old.split()), " ".join(new.split())
     if not fold_words(old):
-        raise ReplaceError("give the word or phrase to replace (letters or digits)")
+        raise ReplaceError("give the word or phrase to replace (letters or digits)", "no_old")
     if not new:
-        raise ReplaceError("give the replacement text; to delete words, edit the segment")
+        raise ReplaceError("give the replacement text; to delete words, edit the segment", "no_new")
     if old == new:
-        raise ReplaceError("the replacement is the same as the text to replace")
+        raise ReplaceError("the replacement is the same as the text to replace", "same")
     if len(old) > MAX_PHRASE_CHARS or len(new) > MAX_PHRASE_CHARS:
         raise ReplaceError(
-            f"the text to replace and its replacement are limited to {MAX_PHRASE_CHARS} characters"
+            f"the text to replace and its replacement are limited to {MAX_PHRASE_CHARS} characters",
+            "too_long",
         )
     return old, new
 
@@ -113,14 +124,14 @@ def sessions_in_scope(
 ) -> list[Session]:
     """Return one session, a series' sessions, or (neither given) every session."""
     if session and series:
-        raise ReplaceError("choose one scope: a session, a series or the whole archive")
+        raise ReplaceError("choose one scope: a session, a series or the whole archive", "scope")
     if session:
         found = get_session(db, session, include_drafts=include_drafts)
         if found is None:
-            raise ReplaceError(f"no session '{session}'")
+            raise ReplaceError(f"no session '{session}'", "no_session")
         return [found]
     if series and get_series(db, series) is None:
-        raise ReplaceError(f"no series '{series}'")
+        raise ReplaceError(f"no series '{series}'", "no_series")
     chosen = list_sessions(db, include_drafts=include_drafts, series_slug=series or None)
     return sorted(chosen, key=lambda s: (s.date is None, s.date, s.slug))
 
@@ -173,10 +184,10 @@ def apply_replacements(
     for slug in sorted(by_session):
         record = get_session(db, slug, include_drafts=True)
         if record is None:
-            raise ReplaceError(f"no session '{slug}'")
+            raise ReplaceError(f"no session '{slug}'", "no_session")
         versions = {choice.base_version for choice in by_session[slug]}
         if len(versions) > 1:
-            raise ReplaceError(f"session '{slug}': occurrences from different versions")
+            raise ReplaceError(f"session '{slug}': occurrences from different versions", "stale")
         current, segments = editable(db, record, versions.pop())
         wanted = {(c.position, c.offset) for c in by_session[slug]}
         texts: dict[int, str] = {}
@@ -190,7 +201,8 @@ def apply_replacements(
         if wanted:
             raise ReplaceError(
                 f"session '{slug}': {len(wanted)} chosen occurrence(s) of “{old}” are not in "
-                f"version {current.version}; preview again"
+                f"version {current.version}; preview again",
+                "stale",
             )
         count = len(by_session[slug])
         stored.append(
@@ -217,7 +229,7 @@ def phrase_pattern(old: str) -> re.Pattern[str]:
     """Compile OLD into a whole-word pattern over folded text; words joined by any separator."""
     words = fold_words(old).split()
     if not words:
-        raise ReplaceError("give the word or phrase to replace (letters or digits)")
+        raise ReplaceError("give the word or phrase to replace (letters or digits)", "no_old")
     return re.compile(r"(?<!\w)" + r"[\W_]+".join(map(re.escape, words)) + r"(?!\w)")
 
 
