@@ -13,7 +13,7 @@ Offsets are characters of a segment's text; times are integer milliseconds.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -191,11 +191,13 @@ def apply_replacements(
         current, segments = editable(db, record, versions.pop())
         wanted = {(c.position, c.offset) for c in by_session[slug]}
         texts: dict[int, str] = {}
+        heard: Counter[str] = Counter()  # the note names OLD as it was written, not as typed
         for segment in segments:
             spans = [
                 m for m in matches(pattern, segment.text) if (segment.position, m[0]) in wanted
             ]
             wanted -= {(segment.position, start) for start, _ in spans}
+            heard.update(segment.text[start:end] for start, end in spans)
             if spans:
                 texts[segment.position] = " ".join(replaced(segment.text, spans, new).split())
         if wanted:
@@ -218,7 +220,8 @@ def apply_replacements(
                     for s in segments
                 ],
                 author,
-                f"replaced “{old}” with “{new}” ({count} time{'s' if count != 1 else ''})",
+                f"replaced “{heard.most_common(1)[0][0]}” with “{new}” "
+                f"({count} time{'s' if count != 1 else ''})",
                 {"replace": {"old": old, "new": new, "count": count}, "texts": sorted(texts)},
             )
         )
@@ -235,6 +238,8 @@ def phrase_pattern(old: str) -> re.Pattern[str]:
 
 def matches(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
     """Return (start, end) character spans of text whose folded form the pattern matches."""
+    if pattern.search(fold(text)) is None:  # most segments: skip the per-character mapping
+        return []
     folded, origin = _fold_with_origin(text)
     return [(origin[m.start()], origin[m.end() - 1] + 1) for m in pattern.finditer(folded)]
 

@@ -111,8 +111,8 @@ def test_replace_everywhere_makes_one_verified_version_per_session_with_a_note(
 ) -> None:
     with catalogue.session() as db:
         found = find_occurrences(db, "Vila-Telixante", include_drafts=True)
-        stored = apply_replacements(
-            db, "Vila-Telixante", "Ville intelligente", [o.selection for o in found], "ada"
+        stored = apply_replacements(  # the note names the word as heard, not as typed
+            db, "vila telixante", "Ville intelligente", [o.selection for o in found], "ada"
         )
         assert sorted((t.session.slug, t.version) for t in stored) == [
             (SESSION1, 2),
