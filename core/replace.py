@@ -16,16 +16,18 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import defer, selectinload
 
 from core.catalogue.queries import (
     current_transcript,
     get_series,
     get_session,
     list_sessions,
-    transcript_segments,
     words_of,
 )
 from core.catalogue.schema import Segment, Session, Transcript
@@ -159,7 +161,7 @@ def find_occurrences(
         transcript = current_transcript(db, record)
         if transcript is None:
             continue
-        for segment in transcript_segments(db, transcript):
+        for segment in _segments_without_words(db, transcript):
             for start, end in matches(pattern, segment.text):
                 found.append(_occurrence(record, transcript, segment, start, end))
                 if limit is not None and len(found) > limit:
@@ -238,9 +240,13 @@ def phrase_pattern(old: str) -> re.Pattern[str]:
 
 def matches(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
     """Return (start, end) character spans of text whose folded form the pattern matches."""
-    if pattern.search(fold(text)) is None:  # most segments: skip the per-character mapping
+    # Fold character by character so every folded character knows where it came from
+    # ("œ" folds to two characters, a combining accent to none).
+    pieces = [_fold_char(char) for char in text]
+    folded = "".join(pieces)
+    if pattern.search(folded) is None:  # most segments: no need for the mapping
         return []
-    folded, origin = _fold_with_origin(text)
+    origin = [index for index, piece in enumerate(pieces) for _ in piece]
     return [(origin[m.start()], origin[m.end() - 1] + 1) for m in pattern.finditer(folded)]
 
 
@@ -255,16 +261,22 @@ def replaced(text: str, spans: list[tuple[int, int]], new: str) -> str:
     return text
 
 
-def _fold_with_origin(text: str) -> tuple[str, list[int]]:
-    # Fold character by character so every folded character knows where it came from
-    # ("œ" folds to two characters, a combining accent to none).
-    folded: list[str] = []
-    origin: list[int] = []
-    for index, char in enumerate(text):
-        piece = fold(char)
-        folded.append(piece)
-        origin += [index] * len(piece)
-    return "".join(folded), origin
+def _segments_without_words(db: OrmSession, transcript: Transcript) -> list[Segment]:
+    # Word timings are decoded only for the few segments that match (a lazy load each).
+    return list(
+        db.scalars(
+            select(Segment)
+            .where(Segment.transcript_id == transcript.id)
+            .order_by(Segment.position)
+            .options(defer(Segment.words), selectinload(Segment.speaker))
+        )
+    )
+
+
+@lru_cache(maxsize=8192)
+def _fold_char(char: str) -> str:
+    # A transcript uses a few hundred distinct characters: fold each once per process.
+    return fold(char)
 
 
 def _occurrence(
