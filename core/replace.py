@@ -13,6 +13,7 @@ Offsets are characters of a segment's text; times are integer milliseconds.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -200,14 +201,17 @@ def apply_replacements(
             ]
             wanted -= {(segment.position, start) for start, _ in spans}
             heard.update(segment.text[start:end] for start, end in spans)
-            if spans:
-                texts[segment.position] = " ".join(replaced(segment.text, spans, new).split())
+            changed = " ".join(replaced(segment.text, spans, new).split())
+            if spans and changed != segment.text:
+                texts[segment.position] = changed
         if wanted:
             raise ReplaceError(
                 f"session '{slug}': {len(wanted)} chosen occurrence(s) of “{old}” are not in "
                 f"version {current.version}; preview again",
                 "stale",
             )
+        if not texts:  # "Vila" -> "vila" at a capital is kept as "Vila": nothing to store
+            continue
         count = len(by_session[slug])
         stored.append(
             store_edit(
@@ -247,7 +251,17 @@ def matches(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
     if pattern.search(folded) is None:  # most segments: no need for the mapping
         return []
     origin = [index for index, piece in enumerate(pieces) for _ in piece]
-    return [(origin[m.start()], origin[m.end() - 1] + 1) for m in pattern.finditer(folded)]
+    return [
+        (origin[m.start()], _past_accents(text, origin[m.end() - 1] + 1))
+        for m in pattern.finditer(folded)
+    ]
+
+
+def _past_accents(text: str, end: int) -> int:
+    # A decomposed accent after the match belongs to it ("e" + U+0301), not to what follows.
+    while end < len(text) and unicodedata.combining(text[end]):
+        end += 1
+    return end
 
 
 def replaced(text: str, spans: list[tuple[int, int]], new: str) -> str:

@@ -44,6 +44,7 @@ def spans(old: str, text: str) -> list[str]:
         ("ville", "bidonville", []),
         ("le puca", "LE  PUCA et lepuca", ["LE  PUCA"]),  # a phrase across spaces
         ("c++", "c et d", ["c"]),  # punctuation in OLD is a separator, not a regex
+        ("cafe", "un cafe\u0301.", ["cafe\u0301"]),  # a decomposed accent stays with its letter
     ],
 )
 def test_matching_is_whole_word_and_folds_case_and_accents(old, text, found) -> None:
@@ -148,6 +149,14 @@ def test_only_the_chosen_occurrences_are_replaced(catalogue) -> None:
         assert [s.verified for s in transcript_segments(db, stored)] == [False, True]
     with catalogue.session() as db:  # SLUG was not chosen: still version 2
         assert current_transcript(db, get_session(db, SLUG)).version == 2
+
+
+def test_a_replacement_that_changes_nothing_stores_no_version(catalogue) -> None:
+    with catalogue.session() as db:
+        found = find_occurrences(db, "Bienvenue", session=SESSION1)
+        kept = apply_replacements(db, "Bienvenue", "bienvenue", [found[0].selection], "a")
+        assert kept == []  # a lowercase NEW at a capital is capitalised: the same text
+        assert current_transcript(db, get_session(db, SESSION1)).version == 1
 
 
 def test_a_session_saved_since_the_preview_is_refused(catalogue) -> None:
