@@ -67,6 +67,9 @@ def apply():
         conflict = isinstance(exc, VersionConflict) or getattr(exc, "reason", "") == "stale"
         refusal = _refusal(exc) + " " + _("Nothing was replaced.")
         return _page(back, refusal, 409 if conflict else 400)
+    if not touched:  # every chosen occurrence already read as NEW
+        flash(_("Nothing changed."), "success")
+        return redirect(url_for(".form", **back))
     for slug, _version in touched:
         enqueue_reindex(slug)
     versions = ", ".join(

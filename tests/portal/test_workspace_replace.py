@@ -183,3 +183,11 @@ def test_the_page_is_in_english_too(misheard, ada):
     assert "Find and replace" in html and "Type the word or phrase to replace." in html
     french = preview(ada, old="", new="x", lang="fr").get_data(as_text=True)
     assert "Rechercher et remplacer" in french
+
+
+def test_a_replacement_that_changes_nothing_says_so(misheard, ada):
+    scope = f"session:{SESSION1}"
+    chosen = keys(preview(ada, old="Bienvenue", new="bienvenue", scope=scope).get_data(True))
+    response = apply(ada, chosen, scope=scope, old="Bienvenue", new="bienvenue")
+    assert "Nothing changed." in ada.get(response.headers["Location"]).get_data(as_text=True)
+    assert versions(misheard) == {SLUG: 2, SESSION1: 1, DRAFT_SLUG: 1}
