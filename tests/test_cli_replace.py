@@ -80,6 +80,10 @@ def test_replace_across_the_archive_is_searchable_at_the_replaced_words_second(
         [(SLUG, ms) for ms in VILA_S4_MS] + [(SESSION1, ms) for ms in VILA_S1_MS]
     )
     assert search(home, "Telixante") == [] and search(home, "Telixante", "--drafts") == []
+    by_speaker = search(home, '"ville intelligente"', "--speaker", "steve-bernardin")
+    assert [(hit["session"], round(hit["start"] * 1000)) for hit in by_speaker] == [
+        (SLUG, VILA_S4_MS[0])
+    ]
     assert [hit["session"] for hit in search(home, '"ville intelligente"', "--drafts")].count(
         DRAFT_SLUG
     ) == 1  # drafts are replaced too, and stay hidden from viewers
