@@ -74,6 +74,9 @@ class Settings:
     concordance_max_rows: int = setting(
         100_000, "most rows a concordance download or `archive search --all` lists"
     )
+    replace_max_occurrences: int = setting(
+        2000, "most occurrences one find-and-replace previews or applies"
+    )
     media_max_age_s: int = setting(365 * 24 * 3600, "cache lifetime of media files")
     accel_redirect: str = setting(
         "",
