@@ -40,12 +40,15 @@ def touch_changed_sessions(db: OrmSession, _context: object, _instances: object)
     session_ids: set[int] = set()
     people: set[int] = set()
     series: set[int] = set()
-    for obj in chain(db.new, db.dirty, db.deleted):
-        if obj in db.dirty and not db.is_modified(obj):
+    # db.dirty and db.deleted build a new set on every access: read them once, or a
+    # version of thousands of segments costs a quadratic pass (0.9 s of a 1.4 s save).
+    new, dirty, deleted = db.new, db.dirty, db.deleted
+    for obj in chain(new, dirty, deleted):
+        if obj in dirty and not db.is_modified(obj):
             continue
         if isinstance(obj, Session):
             explicit = inspect(obj).attrs.updated_at.history.has_changes()
-            if not explicit and obj not in db.deleted:  # an explicit stamp wins
+            if not explicit and obj not in deleted:  # an explicit stamp wins
                 sessions.add(obj)
         elif isinstance(obj, ProgrammeItem | Recording | Transcript):
             _owner(obj.session, obj.session_id, sessions, session_ids)
@@ -60,7 +63,7 @@ def touch_changed_sessions(db: OrmSession, _context: object, _instances: object)
             )
             if transcript is not None:
                 _owner(None, transcript.session_id, sessions, session_ids)
-        elif isinstance(obj, Person | Series) and obj.id is not None and obj not in db.new:
+        elif isinstance(obj, Person | Series) and obj.id is not None and obj not in new:
             # Its own columns only: a talk added elsewhere changes its appearances collection.
             if db.is_modified(obj, include_collections=False):
                 (people if isinstance(obj, Person) else series).add(obj.id)
