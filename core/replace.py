@@ -228,7 +228,15 @@ def apply_replacements(
                 author,
                 f"replaced “{heard.most_common(1)[0][0]}” with “{new}” "
                 f"({count} time{'s' if count != 1 else ''})",
-                {"replace": {"old": old, "new": new, "count": count}, "texts": sorted(texts)},
+                {
+                    "replace": {
+                        "old": old,
+                        "heard": heard.most_common(1)[0][0],
+                        "new": new,
+                        "count": count,
+                    },
+                    "texts": sorted(texts),
+                },
             )
         )
     return stored

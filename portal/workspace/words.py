@@ -82,6 +82,15 @@ def version_note(transcript: Transcript) -> str:
     done = transcript.settings or {}
     if "restored_from" in done:
         return _("restored version %(n)d", n=done["restored_from"])
+    if isinstance(done.get("replace"), dict):
+        replace = done["replace"]
+        return ngettext(
+            "replaced “%(old)s” with “%(new)s” (%(num)d time)",
+            "replaced “%(old)s” with “%(new)s” (%(num)d times)",
+            int(replace.get("count", 0)),
+            old=replace.get("heard") or replace.get("old", ""),
+            new=replace.get("new", ""),
+        )
     if transcript.source == "edit" and any(
         k in done for k in ("texts", "speakers", "verified", "voices")
     ):
