@@ -5,8 +5,8 @@ symmetrised; the normalised Laplacian's eigengap gives the number of speakers
 and k-means on its first eigenvectors the labels. No fixed cosine threshold
 decides the count (one measured 2 to 17 speakers on the same 10-speaker file).
 The affinity is sharpened (cosine to the 4th power) and the count is the median
-of the counts found with 4, 6 and 8 neighbours kept, because one count alone
-flips with a single neighbour more or less (README, Measured).
+of the counts found with 2/3, 1 and 4/3 times the neighbours kept, because one
+count alone flips with a single neighbour more or less (README, Measured).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 
 P_KEEP = 0.022  # share of each row's affinities kept (3D-Speaker's pval)
 MIN_KEPT = 6  # ...but never fewer than this many neighbours
-COUNT_KEPT = (4, 6, 8)  # the speaker count is the median of the counts with these minimums
+COUNT_SCALES = (2 / 3, 1.0, 4 / 3)  # the count: median over the neighbours kept times these
 SMALLEST_VOICE = 6  # keep at most 1/6 of the windows as neighbours: a voice that holds
 # fewer windows than the neighbours kept is tied to other voices and never counted
 SHARPEN = 4  # affinity = cosine ** SHARPEN: the strongest neighbours weigh most
@@ -52,7 +52,7 @@ def assign_to_centroids(embeddings: np.ndarray, means: np.ndarray) -> np.ndarray
     return np.argmax(embeddings @ means.T, axis=1).astype(np.int64)
 
 
-def affinity(embeddings: np.ndarray, starts: np.ndarray, min_kept: int = MIN_KEPT) -> np.ndarray:
+def affinity(embeddings: np.ndarray, starts: np.ndarray, scale: float = 1.0) -> np.ndarray:
     """Sharpened cosine affinity, each row pruned to its strongest neighbours, symmetrised.
 
     Windows that share more than half their audio are alike because they hear the
@@ -63,13 +63,13 @@ def affinity(embeddings: np.ndarray, starts: np.ndarray, min_kept: int = MIN_KEP
     similarity = np.clip(embeddings @ embeddings.T, 0.0, None).astype(np.float64) ** SHARPEN
     starts = np.asarray(starts, dtype=np.int64)
     similarity[np.abs(starts[:, None] - starts[None, :]) < SAME_SOUND_SAMPLES] = 0.0
-    return _prune(similarity, min_kept)
+    return _prune(similarity, scale)
 
 
-def _prune(similarity: np.ndarray, min_kept: int) -> np.ndarray:
-    """Keep each row's strongest neighbours (see SMALLEST_VOICE), symmetrised."""
+def _prune(similarity: np.ndarray, scale: float) -> np.ndarray:
+    """Keep each row's strongest neighbours (times `scale`; see SMALLEST_VOICE), symmetrised."""
     count = len(similarity)
-    keep = max(min_kept, int(np.ceil(P_KEEP * count)))
+    keep = int(round(max(MIN_KEPT, int(np.ceil(P_KEEP * count))) * scale))
     keep = min(keep, max(2, count // SMALLEST_VOICE))
     if keep < count:
         weakest = np.argpartition(similarity, count - keep, axis=1)[:, : count - keep]
@@ -100,11 +100,11 @@ def _spectral(embeddings: np.ndarray, starts: np.ndarray, max_speakers: int) -> 
     graph = affinity(embeddings, starts)
     eigenvalues, eigenvectors = np.linalg.eigh(_laplacian(graph))
     counts = []
-    for min_kept in COUNT_KEPT:
-        if min_kept == MIN_KEPT:
+    for scale in COUNT_SCALES:
+        if scale == 1.0:
             counts.append(speaker_count(eigenvalues, max_speakers))
         else:
-            other = np.linalg.eigvalsh(_laplacian(affinity(embeddings, starts, min_kept)))
+            other = np.linalg.eigvalsh(_laplacian(affinity(embeddings, starts, scale)))
             counts.append(speaker_count(other, max_speakers))
     k = min(int(np.median(counts)), max_speakers, len(graph))
     if k == 1:
