@@ -30,6 +30,7 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.transcribe import machine_info  # noqa: E402
 from cli import demo, demo_voices  # noqa: E402
+from ingest.cleaning import clean_segments  # noqa: E402
 from ingest.media import extract_audio, find_ffmpeg  # noqa: E402
 from ingest.transcribe import WhisperTranscriber  # noqa: E402
 from ingest.whisper_models import resolve_model  # noqa: E402
@@ -66,7 +67,8 @@ def bench_engine(engine: str, transcriber: WhisperTranscriber, models_dir: Path)
         joined, audio = Path(tmp) / "speech.wav", Path(tmp) / "audio.wav"
         starts = demo.join_wavs(parts, joined, find_ffmpeg())
         extract_audio(joined, audio, find_ffmpeg())
-        result = transcriber.transcribe(audio, language="fr", initial_prompt=programme_prompt())
+        prompt = programme_prompt()
+        result = transcriber.transcribe(audio, language="fr", initial_prompt=prompt)
         plain = transcriber.transcribe(audio, language="fr")
     heard: list[list[str]] = [[] for _ in demo.SCRIPT]
     for segment in result.segments:
@@ -82,6 +84,8 @@ def bench_engine(engine: str, transcriber: WhisperTranscriber, models_dir: Path)
     reference = " ".join(_normalise(turn.text) for turn in demo.SCRIPT)
     hypothesis = _normalise(" ".join(segment.text for segment in result.segments))
     without = _normalise(" ".join(segment.text for segment in plain.segments))
+    # What ingest stores: the cleaner drops hallucinations, hot words recited as a list included.
+    cleaned = _normalise(" ".join(s.text for s in clean_segments(result.segments, "fr", prompt)))
     return {
         "speech_s": round(speech_s, 1),
         "recording_s": round(result.duration_ms / 1000, 1),
@@ -89,6 +93,7 @@ def bench_engine(engine: str, transcriber: WhisperTranscriber, models_dir: Path)
         "synthesis_wall_s": round(wall_s, 2),
         "cpu_s_per_speech_s": round(cpu_s / speech_s, 3),
         "wer": round(jiwer.wer(reference, hypothesis), 3),
+        "wer_after_cleaning": round(jiwer.wer(reference, cleaned), 3),
         "wer_without_hotwords": round(jiwer.wer(reference, without), 3),
         "wer_per_turn": turns,
         "transcript": " ".join(segment.text.strip() for segment in result.segments),

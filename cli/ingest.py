@@ -40,7 +40,7 @@ def ingest_command(
 ) -> None:
     """Ingest a recording: probe, transcribe, attribute speakers, store and index."""
     from core.jobs import unfinished_job_for
-    from ingest.pipeline import create_ingest_job, run_job
+    from ingest.pipeline import create_ingest_job
 
     if language is not None and not is_language_code(language.lower()):
         fail(f"--language must be a two-letter code such as fr or en, not {language!r}", EXIT_USAGE)
@@ -62,24 +62,33 @@ def ingest_command(
             if job_id is None:
                 raise
             click.echo(f"Resuming unfinished job {job_id} for this file.", err=True)
-        if queued:
-            ctx.tasks().run_ingest(job_id)
-            click.echo(f"Queued job {job_id}; run `archive worker` to process it.")
-            return
-        index_later = ctx.index_writer_queued()
-        with ProgressDisplay() as bar:
-            job = run_job(
-                ctx.catalogue,
-                ctx.settings,
-                job_id,
-                indexer=None if index_later else ctx.indexer(),
-                on_progress=bar.update,
-            )
-        if index_later:
-            _hand_to_index_writer(ctx, job_id)
+        job = _queue_or_run(ctx, job_id, queued)
     except ArchiveError as exc:
         fail(str(exc))
-    _print_outcome(ctx, job, time.monotonic() - started)
+    if job is not None:
+        _print_outcome(ctx, job, time.monotonic() - started)
+
+
+def _queue_or_run(ctx: Context, job_id: int, queued: bool):
+    """Enqueue the job for `archive worker` (None), or run it here with progress shown."""
+    from ingest.pipeline import run_job
+
+    if queued:
+        ctx.tasks().run_ingest(job_id)
+        click.echo(f"Queued job {job_id}; run `archive worker` to process it.")
+        return None
+    index_later = ctx.index_writer_queued()
+    with ProgressDisplay() as bar:
+        job = run_job(
+            ctx.catalogue,
+            ctx.settings,
+            job_id,
+            indexer=None if index_later else ctx.indexer(),
+            on_progress=bar.update,
+        )
+    if index_later:
+        _hand_to_index_writer(ctx, job_id)
+    return job
 
 
 @click.command("diarize")
@@ -92,27 +101,16 @@ def diarize_command(ctx: Context, session_slug: str, queued: bool) -> None:
     The result is a new transcript version: speakers and voices found again,
     names an archivist confirmed kept, text corrections untouched.
     """
-    from ingest.pipeline import create_diarize_job, run_job
+    from ingest.pipeline import create_diarize_job
 
     try:
-        job_id = create_diarize_job(ctx.catalogue, ctx.settings, session_slug)
-        if queued:
-            ctx.tasks().run_ingest(job_id)
-            click.echo(f"Queued job {job_id}; run `archive worker` to process it.")
-            return
-        index_later = ctx.index_writer_queued()
-        with ProgressDisplay() as bar:
-            job = run_job(
-                ctx.catalogue,
-                ctx.settings,
-                job_id,
-                indexer=None if index_later else ctx.indexer(),
-                on_progress=bar.update,
-            )
-        if index_later:
-            _hand_to_index_writer(ctx, job_id)
+        job = _queue_or_run(
+            ctx, create_diarize_job(ctx.catalogue, ctx.settings, session_slug), queued
+        )
     except ArchiveError as exc:
         fail(str(exc))
+    if job is None:
+        return
     speakers = job.steps_done.get("speakers", {})
     how = ", ".join(f"{n} by {rule}" for rule, n in speakers.get("named_by", {}).items())
     click.echo(

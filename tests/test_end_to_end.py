@@ -8,10 +8,7 @@ second it was said, attributed to the right person. JFK checks accuracy (WER).
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import wave
 from pathlib import Path
 
@@ -20,6 +17,7 @@ import pytest
 
 from tests.conftest import SEED_MANIFEST, SESSION4, seed_overlay
 from tests.support import media_factory
+from tests.support.archive_cli import run_archive as _archive
 
 pytestmark = pytest.mark.slow
 
@@ -36,17 +34,6 @@ JFK_REFERENCE = (
     "And so my fellow Americans, ask not what your country can do for you, "
     "ask what you can do for your country."
 )
-
-
-def _archive(home: Path, *args: str | Path) -> subprocess.CompletedProcess:
-    """Run the installed console script, as an archivist would."""
-    script = Path(sys.executable).with_name("archive")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
-    result = subprocess.run(
-        [script, "--home", home, *args], capture_output=True, text=True, env=env, timeout=540
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result
 
 
 def _clock(ms: int) -> str:

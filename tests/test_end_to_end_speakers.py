@@ -11,15 +11,13 @@ programme's order. A second recording with no programme at all must come out as
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.support import media_factory
+from tests.support.archive_cli import run_archive as _archive
 
 pytestmark = pytest.mark.slow
 
@@ -47,17 +45,6 @@ TALKS = [
 ]  # fmt: skip
 SESSION = "2024-03-14-archives-municipales"
 SERIES = "seminaire-archives"
-
-
-def _archive(home: Path, *args: str | Path) -> subprocess.CompletedProcess:
-    """Run the installed console script, as an archivist would."""
-    script = Path(sys.executable).with_name("archive")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
-    result = subprocess.run(
-        [script, "--home", home, *args], capture_output=True, text=True, env=env, timeout=540
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result
 
 
 def _manifest(dest: Path) -> Path:

@@ -7,21 +7,16 @@ word, and find it selected in the text, ready to be typed over.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
-from argon2 import PasswordHasher, profiles
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm.attributes import flag_modified
-from werkzeug.serving import make_server
 
-from core import accounts
 from core.catalogue.queries import current_transcript, get_session, transcript_segments
-from portal import create_app
 from tests.browser.test_workspace_flow import sign_in
 from tests.portal.builders import SLUG, build_archive
-from tests.portal.workspace_fixtures import PASSWORD
+from tests.support.live import serve_for_archivists
 
 pytestmark = pytest.mark.browser
 
@@ -39,25 +34,17 @@ def base_url() -> None:
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A portal whose transcript has two words the recogniser was unsure of."""
     archive = build_archive(tmp_path_factory.mktemp("doubts-browser") / "home")
-    original_hasher = accounts.HASHER
-    accounts.HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
-    app = create_app({"ARCHIVE_HOME": str(archive.settings.home), "SECRET_KEY": "doubts"})
-    from core.accounts import create_user
 
-    with app.extensions["archive"].catalogue.session() as db:
-        create_user(db, "ada", PASSWORD, "archivist")
-        segments = transcript_segments(db, current_transcript(db, get_session(db, SLUG)))
-        for (position, index), probability in DOUBTFUL.items():
-            words = [list(w) for w in segments[position].words]
-            words[index][3] = probability
-            segments[position].words = words
-            flag_modified(segments[position], "words")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    app.extensions["archive"].catalogue.dispose()
-    accounts.HASHER = original_hasher
+    def make_doubtful(app) -> None:
+        with app.extensions["archive"].catalogue.session() as db:
+            segments = transcript_segments(db, current_transcript(db, get_session(db, SLUG)))
+            for (position, index), probability in DOUBTFUL.items():
+                words = [list(w) for w in segments[position].words]
+                words[index][3] = probability
+                segments[position].words = words
+                flag_modified(segments[position], "words")
+
+    yield from serve_for_archivists(archive.settings.home, make_doubtful)
 
 
 def test_alt_n_selects_the_next_doubtful_word_and_plays_just_before_it(page: Page, live: str):

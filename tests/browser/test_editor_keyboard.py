@@ -6,19 +6,14 @@ while the recording is replayed, slowed, and segments are cut or joined.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
-from argon2 import PasswordHasher, profiles
 from playwright.sync_api import Page, expect
-from werkzeug.serving import make_server
 
-from core import accounts
-from portal import create_app
 from tests.browser.test_workspace_flow import sign_in
 from tests.portal.builders import LINES, SLUG, build_archive
-from tests.portal.workspace_fixtures import PASSWORD
+from tests.support.live import serve_for_archivists
 
 pytestmark = pytest.mark.browser
 
@@ -34,25 +29,7 @@ def base_url() -> None:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     archive = build_archive(tmp_path_factory.mktemp("keyboard-browser") / "home")
-    original_hasher = accounts.HASHER
-    accounts.HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
-    app = create_app(
-        {
-            "ARCHIVE_HOME": str(archive.settings.home),
-            "SECRET_KEY": "keyboard",
-            "ARCHIVE_QUEUE_IMMEDIATE": True,
-        }
-    )
-    from core.accounts import create_user
-
-    with app.extensions["archive"].catalogue.session() as db:
-        create_user(db, "ada", PASSWORD, "archivist")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    app.extensions["archive"].catalogue.dispose()
-    accounts.HASHER = original_hasher
+    yield from serve_for_archivists(archive.settings.home, ARCHIVE_QUEUE_IMMEDIATE=True)
 
 
 def _put_cursor_after(page: Page, position: int, words: int) -> None:

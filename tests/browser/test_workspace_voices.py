@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 
 import pytest
-from argon2 import PasswordHasher, profiles
 from playwright.sync_api import Page, expect
-from werkzeug.serving import make_server
 
-from core import accounts
-from portal import create_app
 from tests.browser.test_workspace_flow import sign_in
 from tests.portal.builders import LINES, SLUG, build_archive
 from tests.portal.test_workspace_voices import VOICE_2, VOICES, store_voices
-from tests.portal.workspace_fixtures import PASSWORD
+from tests.support.live import serve_for_archivists
 
 pytestmark = pytest.mark.browser
 
@@ -31,27 +26,10 @@ def base_url() -> None:
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A portal on a private archive whose current transcript is split by voice, nobody named."""
     archive = build_archive(tmp_path_factory.mktemp("voices-browser") / "home")
-    original_hasher = accounts.HASHER
-    accounts.HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
-    app = create_app(
-        {
-            "ARCHIVE_HOME": str(archive.settings.home),
-            "SECRET_KEY": "browser-voices",
-            "ARCHIVE_QUEUE_IMMEDIATE": True,  # the reindex runs with the save, as tests elsewhere
-        }
+    # The reindex runs with the save, as tests elsewhere.
+    yield from serve_for_archivists(
+        archive.settings.home, store_voices, ARCHIVE_QUEUE_IMMEDIATE=True
     )
-    from core.accounts import create_user
-
-    with app.extensions["archive"].catalogue.session() as db:
-        create_user(db, "ada", PASSWORD, "archivist")
-    store_voices(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    app.extensions["archive"].catalogue.dispose()
-    accounts.HASHER = original_hasher
 
 
 def test_renaming_a_voice_renames_every_segment_and_search_finds_it(page: Page, live: str):
