@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from ingest.media import sha256_file
 from ingest.transcribe import quiet_onnxruntime
 
 log = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ def assemble_model(models_dir: Path, parts: tuple[str, ...] = MODEL_PARTS) -> Pa
     target = folder / MODEL_FILE
     if _stamp_matches(folder, target, expected):
         return target
-    if target.exists() and _sha256_of(target) != expected:
+    if target.exists() and sha256_file(target, _CHUNK_BYTES) != expected:
         # Never load a damaged copy: rebuild it from the installed parts.
         log.warning("%s does not match its sha256; rebuilding it", target)
         target.unlink()
@@ -207,14 +208,6 @@ def _package_file(package: str, resource: str) -> Path:
             f"run `pip install --force-reinstall {REQUIREMENTS}`"
         )
     return found
-
-
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @functools.cache

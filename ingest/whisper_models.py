@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.errors import ModelError
+from ingest.media import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ def assemble_bundled(name: str, models_dir: Path) -> Path:
     target = folder / MODEL_FILE
     if not _stamp_matches(folder, bundle.sha256):
         if target.exists():
-            actual = _sha256_of(target)
+            actual = sha256_file(target, _CHUNK_BYTES)
             if actual != bundle.sha256:
                 # Never use a damaged cache: rebuild it from the installed packages.
                 log.warning("cached %s (sha256 %s) is damaged; rebuilding it", target, actual)
@@ -205,14 +206,6 @@ def _package_path(source_file: PackageFile):
             f"run `pip install --force-reinstall {source_file.requirement}`"
         )
     return importlib.resources.as_file(resource)
-
-
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _folder_is_multilingual(folder: Path) -> bool:
