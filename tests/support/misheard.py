@@ -7,13 +7,15 @@ saying the misheard name; all three are indexed, as after ingest.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from core.catalogue import open_catalogue
 from core.catalogue.queries import get_session
 from core.catalogue.transcripts import store_transcript
 from core.contracts import TranscribedSegment
 from core.settings import Settings
 from index.service import index_session
-from tests.portal.builders import DRAFT_SLUG, LINES, SLUG, segments_from, words_for
+from tests.portal.builders import DRAFT_SLUG, LINES, SLUG, segments_from
 
 SESSION1 = "2017-01-27-politiques-de-la-ville-intelligente"
 # Session 4's line 3 (10.2–14.8 s): "Vila-Telixante." is its 8th word, at 14.225 s.
@@ -30,18 +32,9 @@ DRAFT_SEGMENTS = [(0, 3_000, None, None, "La Vila-Telixante en brouillon.")]
 
 
 def _segments(rows) -> list[TranscribedSegment]:
-    return [
-        TranscribedSegment(
-            start_ms=s,
-            end_ms=e,
-            text=text,
-            words=words_for(s, e, text),
-            confidence=0.9,
-            speaker_slug=speaker,
-            voice=voice,
-        )
-        for s, e, speaker, voice, text in rows
-    ]
+    """Segments as builders.segments_from makes them, each with its voice (or None)."""
+    built = segments_from([(s, e, speaker, text) for s, e, speaker, _voice, text in rows])
+    return [replace(segment, voice=row[3]) for segment, row in zip(built, rows, strict=True)]
 
 
 def hear_vila_telixante(settings: Settings) -> None:
@@ -52,10 +45,7 @@ def hear_vila_telixante(settings: Settings) -> None:
             for slug, segments in (
                 (SLUG, segments_from(SESSION4_LINES)),
                 (SESSION1, _segments(SESSION1_SEGMENTS)),
-                (
-                    DRAFT_SLUG,
-                    _segments([(0, 3_000, None, None, "La Vila-Telixante en brouillon.")]),
-                ),
+                (DRAFT_SLUG, _segments(DRAFT_SEGMENTS)),
             ):
                 session = get_session(db, slug, include_drafts=True)
                 store_transcript(db, session, segments, language="fr", model="base")
