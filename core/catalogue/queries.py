@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 
@@ -336,17 +336,3 @@ def public_series(db: OrmSession) -> list[Series]:
     """Return the series with at least one published session, by slug."""
     having = select(Session.series_id).where(is_public(), Session.series_id.is_not(None))
     return list(db.scalars(select(Series).where(Series.id.in_(having)).order_by(Series.slug)))
-
-
-def verified_share(db: OrmSession, transcript: Transcript) -> float:
-    """Return the share (0..1) of a version's text, by characters, that archivists verified."""
-    verified, total = db.execute(
-        select(
-            func.coalesce(
-                func.sum(case((Segment.verified.is_(True), func.length(Segment.text)), else_=0)),
-                0,
-            ),
-            func.coalesce(func.sum(func.length(Segment.text)), 0),
-        ).where(Segment.transcript_id == transcript.id)
-    ).one()
-    return float(verified) / float(total) if total else 0.0

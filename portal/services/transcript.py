@@ -34,6 +34,7 @@ class Line:
     speaker_slug: str | None
     marks: str = field(default="", metadata={"internal": True})
     voice: str | None = None  # the diarization's label, shown when nobody is named
+    verified: bool = False  # an archivist checked this line against the recording
     # The stored JSON [[start_ms, end_ms, text, prob], ...], decoded only when asked for:
     # keeping tens of thousands of small lists alive would slow every garbage collection.
     words_json: str = field(default="[]", metadata={"internal": True})
@@ -75,11 +76,17 @@ class TranscriptView:
     model: str
     created_at: datetime | None
     turns: list[Turn]
-    verified_share: float = 0.0  # of the text, by characters, that archivists verified
 
     @property
     def lines(self) -> list[Line]:
         return [line for turn in self.turns for line in turn.lines]
+
+    @property
+    def verified_share(self) -> float:
+        """Return the share (0..1) of the text, by characters, that archivists verified."""
+        lines = self.lines
+        total = sum(len(line.text) for line in lines)
+        return sum(len(line.text) for line in lines if line.verified) / total if total else 0.0
 
     @property
     def is_latest(self) -> bool:
@@ -116,7 +123,6 @@ def load_transcript(
         model=transcript.model,
         created_at=transcript.created_at,
         turns=_turns(lines, speakers, programme, language),
-        verified_share=queries.verified_share(db, transcript),
     )
 
 
@@ -155,6 +161,7 @@ def _read_lines(db: OrmSession, transcript: Transcript) -> list[Line]:
             Segment.text,
             Person.slug,
             Segment.voice,
+            Segment.verified,
             # Raw JSON text: decoding it here is several times faster than
             # SQLAlchemy's per-row JSON processing (PostgreSQL drivers decode it anyway).
             type_coerce(Segment.words, String),
@@ -164,7 +171,7 @@ def _read_lines(db: OrmSession, transcript: Transcript) -> list[Line]:
         .order_by(Segment.position)
     ).all()
     lines = []
-    for position, start_ms, end_ms, text, slug, voice, raw_words in rows:
+    for position, start_ms, end_ms, text, slug, voice, verified, raw_words in rows:
         if not isinstance(raw_words, str):  # PostgreSQL drivers hand JSON over decoded
             raw_words = json.dumps(raw_words)
         marks = word_starts(text, start_ms, json.loads(raw_words or "[]"))
@@ -176,6 +183,7 @@ def _read_lines(db: OrmSession, transcript: Transcript) -> list[Line]:
                 text=text,
                 speaker_slug=slug,
                 voice=voice,
+                verified=bool(verified),
                 marks=marks,
                 words_json=raw_words or "[]",
             )
