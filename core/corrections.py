@@ -41,16 +41,18 @@ class Changes:
         """Say in words what these changes do, for the version's note."""
         parts = []
         if self.texts:
-            parts.append(f"corrected {_count(self.texts, 'segment')} ({_positions(self.texts)})")
+            parts.append(
+                f"corrected {_count(self.texts, 'segment')} ({segment_numbers(self.texts)})"
+            )
         if self.speakers:
             parts.append(
                 f"reassigned the speaker of {_count(self.speakers, 'segment')} "
-                f"({_positions(self.speakers)})"
+                f"({segment_numbers(self.speakers)})"
             )
         if self.voices:
             parts.append(
                 f"gave voice {', '.join(sorted(set(self.voices.values())))} to "
-                f"{_count(self.voices, 'segment')} ({_positions(self.voices)})"
+                f"{_count(self.voices, 'segment')} ({segment_numbers(self.voices)})"
             )
         if self.verified - set(self.texts):
             parts.append(f"verified {_count(self.verified - set(self.texts), 'segment')}")
@@ -250,5 +252,7 @@ def _count(items, noun: str) -> str:
     return f"{len(items)} {noun}{'s' if len(items) != 1 else ''}"
 
 
-def _positions(items) -> str:
-    return ", ".join(f"#{p + 1}" for p in sorted(items)[:10]) + ("…" if len(items) > 10 else "")
+def segment_numbers(positions) -> str:
+    """Segment positions (from 0; ints or JSON strings) as the editor numbers them: "#1, #2"."""
+    shown = sorted(int(p) for p in positions)
+    return ", ".join(f"#{p + 1}" for p in shown[:10]) + ("…" if len(shown) > 10 else "")

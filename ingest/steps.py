@@ -360,8 +360,8 @@ def step_speakers(ctx: RunContext) -> dict:
             "proposals": {k: [p.person_slug, p.score] for k, p in naming.proposals.items()},
         }
     save_segments(ctx.work_dir / "attributed.json", language, meta, attributed)
-    known = sum(1 for s in attributed if s.speaker_slug or s.speaker_name)
-    return {"segments": len(attributed), "attributed": known, "turns": len(turns), **produced}
+    named = sum(1 for s in attributed if s.speaker_slug or s.speaker_name)
+    return {"segments": len(attributed), "attributed": named, "turns": len(turns), **produced}
 
 
 def step_store(ctx: RunContext) -> dict:

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.catalogue.schema import Transcript
+from core.corrections import segment_numbers
 from core.states import JobState, UploadState
 
 JOB_STATES = {
@@ -100,7 +101,7 @@ def version_note(transcript: Transcript) -> str:
         if texts:
             parts.append(
                 ngettext("corrected %(num)d segment", "corrected %(num)d segments", len(texts))
-                + f" ({_positions(texts)})"
+                + f" ({segment_numbers(texts)})"
             )
         if speakers:
             parts.append(
@@ -109,7 +110,7 @@ def version_note(transcript: Transcript) -> str:
                     "changed the speaker of %(num)d segments",
                     len(speakers),
                 )
-                + f" ({_positions(speakers)})"
+                + f" ({segment_numbers(speakers)})"
             )
         voices = done.get("voices") or {}
         if voices:
@@ -121,7 +122,7 @@ def version_note(transcript: Transcript) -> str:
                     len(voices),
                     labels=labels,
                 )
-                + f" ({_positions([int(p) for p in voices])})"
+                + f" ({segment_numbers(voices)})"
             )
         if verified:
             parts.append(
@@ -130,12 +131,6 @@ def version_note(transcript: Transcript) -> str:
         if parts:
             return "; ".join(parts)
     return transcript.note or version_source(transcript)
-
-
-def _positions(positions: list[int]) -> str:
-    """Segment numbers as the editor shows them (#1 for the first), ten at most."""
-    shown = sorted(int(p) for p in positions)
-    return ", ".join(f"#{p + 1}" for p in shown[:10]) + ("…" if len(shown) > 10 else "")
 
 
 def _number(label: str) -> tuple[int, str]:
