@@ -79,7 +79,9 @@ def create_ingest_job(
     sha256 = media.sha256_file(media_path)
     name = safe_name(original_name or media_path.name)
     with catalogue.session() as db:
-        session = _existing_session(db, session_slug) if session_slug else None
+        session = (
+            _existing_session(db, session_slug, "leave out --session") if session_slug else None
+        )
         duplicate = db.scalar(select(Recording).where(Recording.sha256 == sha256))
         if duplicate is not None and not force:
             owner = db.get(Session, duplicate.session_id)
@@ -161,12 +163,13 @@ def create_diarize_job(
         return job.id
 
 
-def _existing_session(db, slug: str) -> Session:
+def _existing_session(db, slug: str, alternative: str = "") -> Session:
+    """Return the session (drafts included) or refuse, saying how to make it exist."""
     session = get_session(db, slug, include_drafts=True)
     if session is None:
         raise CatalogueError(
-            f"no session '{slug}': import its manifest first "
-            "(archive import FILE.yaml) or leave out --session"
+            f"no session '{slug}': import its manifest first (archive import FILE.yaml)"
+            + (f" or {alternative}" if alternative else "")
         )
     return session
 

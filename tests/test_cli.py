@@ -454,3 +454,13 @@ def test_progress_in_a_log_file_is_plain_lines_not_redrawn_bars(
     assert [line.split()[0] for line in lines][:2] == ["probe", "playable"], text
     assert lines[-1].split() == ["done", "100%"], text
     assert len(lines) < 40, "one line per step and tenth, not one per redraw"
+
+
+def test_unknown_session_is_refused_with_advice_that_fits_the_command(
+    home: Path, recordings: list[Path]
+) -> None:
+    ingest = run(home, "ingest", str(recordings[0]), "--session", "nosuch", ok=False)
+    assert_refused(ingest, "no session 'nosuch'", "leave out --session")
+    diarize = run(home, "diarize", "nosuch", ok=False)
+    assert_refused(diarize, "no session 'nosuch'", "archive import FILE.yaml")
+    assert "--session" not in diarize.stderr  # `archive diarize` has no such option
