@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -120,12 +122,26 @@ def step_poster(ctx: RunContext) -> dict:
 
 
 class _TranscribeClock:
-    """Turns a chunk's progress into overall progress and an ETA from this run's own pace."""
+    """Turns a chunk's progress into overall progress and an ETA from this run's own pace.
+
+    Whisper hands its segments over a 30-second window at a time, so on a short
+    recording its own reports jump (8 % to 25 % to 68 %) and the jobs page looked
+    frozen between them. While the clock is ticking it moves the bar on at the pace
+    this run has shown, never past one window beyond what Whisper has reported nor
+    past the end, and never backwards.
+    """
+
+    WINDOW_MS = 30_000  # Whisper's window: how far ahead of its last report a guess may go
+    TICK_S = 1.0
 
     def __init__(self, ctx: RunContext, total_ms: int) -> None:
         self.ctx, self.total_ms = ctx, total_ms
         self.started = time.monotonic()
         self.first_ms: int | None = None  # where this run started working
+        self.pace_s_per_ms: float | None = None  # seconds of work per millisecond of audio
+        self.known_ms, self.known_at = 0, self.started
+        self.shown_ms = 0
+        self.lock = threading.Lock()
 
     def callback(self, offset_ms: int) -> Callable[[int, int], None]:
         if self.first_ms is None:
@@ -133,10 +149,48 @@ class _TranscribeClock:
         return lambda done_ms, _total: self.report(offset_ms + done_ms)
 
     def report(self, done_ms: int) -> None:
-        elapsed = time.monotonic() - self.started
-        worked = done_ms - (self.first_ms or 0)
-        eta = (self.total_ms - done_ms) * elapsed / worked if elapsed > 1 and worked > 0 else None
-        fraction = done_ms / self.total_ms if self.total_ms else 1.0
+        """Take a position Whisper reported: it fixes the pace and moves the bar."""
+        with self.lock:
+            now = time.monotonic()
+            elapsed = now - self.started
+            worked = done_ms - (self.first_ms or 0)
+            if elapsed > 1 and worked > 0:
+                self.pace_s_per_ms = elapsed / worked
+            self.known_ms, self.known_at = done_ms, now
+            self._show(done_ms)
+
+    def tick(self) -> None:
+        """Move the bar by the time passed since Whisper's last report, at this run's pace."""
+        with self.lock:
+            if self.pace_s_per_ms is None or not self.total_ms:
+                return
+            guess = self.known_ms + (time.monotonic() - self.known_at) / self.pace_s_per_ms
+            guess = min(guess, self.known_ms + self.WINDOW_MS, self.total_ms - 1)
+            if guess > self.shown_ms:
+                self._show(int(guess))
+
+    @contextmanager
+    def ticking(self) -> Iterator[None]:
+        """Tick once a second in a background thread while the body runs."""
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.wait(self.TICK_S):
+                self.tick()
+
+        thread = threading.Thread(target=loop, name="transcribe-clock", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+
+    def _show(self, done_ms: int) -> None:
+        self.shown_ms = max(self.shown_ms, done_ms)
+        left_ms = self.total_ms - self.shown_ms
+        eta = left_ms * self.pace_s_per_ms if self.pace_s_per_ms is not None else None
+        fraction = self.shown_ms / self.total_ms if self.total_ms else 1.0
         self.ctx.report("transcribe", min(1.0, fraction), eta)
 
 
@@ -165,12 +219,13 @@ def step_transcribe(ctx: RunContext) -> dict:
                     audio, start_ms, end_ms, ctx.work_dir / f"chunk-{number:04d}.wav", ctx.ffmpeg
                 )
             )
-            result = transcriber.transcribe(
-                chunk_audio,
-                language=language,
-                initial_prompt=prompt,
-                progress=clock.callback(start_ms),
-            )
+            with clock.ticking():
+                result = transcriber.transcribe(
+                    chunk_audio,
+                    language=language,
+                    initial_prompt=prompt,
+                    progress=clock.callback(start_ms),
+                )
             data = {
                 "language": result.language,
                 "settings": result.settings,

@@ -68,7 +68,8 @@ def french_session(home: Path, media_dir: Path, tmp_path_factory: pytest.TempPat
     assert f"Ingested into session '{SESSION4}': transcript version 1" in ingest.stdout
     for span in spans:
         span["speech_ms"] = _speech_span(folder / "seance-4.wav", span["start_ms"], span["end_ms"])
-    return {span["clip"]: span for span in spans}
+    by_clip = {span["clip"]: span for span in spans}
+    return {**by_clip, "ingest_log": ingest.stderr}
 
 
 def _speech_span(wav_path: Path, start_ms: int, end_ms: int) -> tuple[int, int]:
@@ -83,6 +84,19 @@ def _speech_span(wav_path: Path, start_ms: int, end_ms: int) -> tuple[int, int]:
     rms = np.sqrt((samples[: count * frame].reshape(count, frame) ** 2).mean(axis=1))
     loud = np.flatnonzero(rms > rms.max() * 0.1)  # within 20 dB of the clip's loudest frame
     return start_ms + int(loud[0]) * 20, start_ms + (int(loud[-1]) + 1) * 20
+
+
+def test_ingest_progress_advances_through_transcription_with_a_time_left(
+    french_session: dict,
+) -> None:
+    # The jobs page and the CLI read the same progress: during transcription it must
+    # climb in steps with an estimate of the time left, not jump from 8 % to 97 %.
+    lines = [line.split() for line in french_session["ingest_log"].splitlines()]
+    transcribing = [words for words in lines if words[:1] == ["transcribe"]]
+    percents = [int(words[1].rstrip("%")) for words in transcribing]
+    assert len({p // 10 for p in percents if 10 <= p < 90}) >= 4, french_session["ingest_log"]
+    assert percents == sorted(percents)
+    assert any("ETA" in words for words in transcribing if int(words[1].rstrip("%")) < 80)
 
 
 @pytest.mark.parametrize("clip", list(CLIPS))

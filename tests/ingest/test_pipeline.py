@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -417,3 +418,34 @@ def test_an_upload_the_archive_owns_is_moved_into_the_store_not_copied(
     # An archivist's own file, by contrast, stays where it was.
     create_ingest_job(seeded_catalogue, settings, h264_video, session_slug=SESSION4, force=True)
     assert h264_video.exists()
+
+
+class _WindowedTranscriber(ScriptedTranscriber):
+    """Reports like Whisper on a short file: a tenth after a first window, then nothing for
+    seconds, then the end."""
+
+    def transcribe(self, audio_path, language=None, initial_prompt=None, progress=None):
+        total_ms = probe(Path(audio_path)).duration_ms
+        time.sleep(1.2)
+        progress(total_ms // 10, total_ms)
+        time.sleep(3.5)
+        progress(total_ms, total_ms)
+        return super().transcribe(audio_path, language, initial_prompt)
+
+
+def test_progress_moves_on_with_a_time_left_between_whispers_reports(
+    seeded_catalogue: Catalogue, settings: Settings, h264_video: Path
+) -> None:
+    _, _, steps = _ingest(seeded_catalogue, settings, h264_video, _WindowedTranscriber(_script()))
+    first_window = route_progress(WHISPER_ROUTE, "transcribe", 0.1)
+    end = route_progress(WHISPER_ROUTE, "transcribe", 1.0)
+    between = [
+        r
+        for r in steps.reports
+        if r.step == "transcribe" and first_window + 0.01 < r.fraction < end - 0.01
+    ]
+    # Whisper said nothing for 3.5 s: the bar still moved, with a time left each time.
+    assert len({round(r.fraction, 3) for r in between}) >= 2, steps.reports
+    assert all(r.eta_s is not None and r.eta_s > 0 for r in between)
+    fractions = [r.fraction for r in steps.reports]
+    assert fractions == sorted(fractions)
