@@ -90,3 +90,23 @@ def test_alt_r_replays_three_seconds_and_alt_period_speeds_up(page: Page, live: 
     assert page.evaluate("document.getElementById('player').playbackRate") == pytest.approx(1.2)
     page.keyboard.press("Alt+Comma")
     assert page.evaluate("document.getElementById('player').playbackRate") == pytest.approx(1.1)
+
+
+def test_alt_v_marks_heard_segments_verified_without_changing_them(page: Page, live: str):
+    sign_in(page, live)
+    page.goto(f"{live}/workspace/sessions/{SLUG}/transcript")
+    first, second, third = (page.locator(f"li#seg-{n}") for n in (1, 2, 3))
+    expect(first).not_to_have_class("ws-segment is-verified")
+    first.locator(".ws-text").focus()
+    page.keyboard.press("Alt+KeyV")
+    page.keyboard.press("Alt+KeyV")  # the focus moved on: this one is segment 2
+    expect(third.locator(".ws-text")).to_be_focused()
+    expect(first.locator(".ws-badge-pending")).to_be_visible()
+    expect(page.locator("#save-status")).to_have_text("2 ✎")
+    page.keyboard.press("Control+s")
+    expect(page.locator("#save-status")).to_contain_text("✓ v")
+    page.reload()
+    for segment, line in ((first, LINES[0]), (second, LINES[1])):
+        expect(segment).to_have_class("ws-segment is-verified")
+        expect(segment.locator(".ws-text")).to_have_value(line[3])
+    expect(third).not_to_have_class("ws-segment is-verified")

@@ -243,15 +243,18 @@
     var stopAt = null;
 
     var changes = function () {
-      var texts = {}, speakers = {}, count = 0;
+      var texts = {}, speakers = {}, verified = [], count = 0;
       segments.forEach(function (li) {
         var text = li.querySelector(".ws-text"), speaker = li.querySelector(".ws-speaker");
         if (text.value !== text.defaultValue) { texts[li.dataset.position] = text.value; count++; }
         if (speaker.value !== speaker.dataset.initial) {
           speakers[li.dataset.position] = speaker.value || null; count++;
         }
+        if (li.classList.contains("is-confirmed") && text.value === text.defaultValue) {
+          verified.push(parseInt(li.dataset.position, 10)); count++;
+        }
       });
-      return { texts: texts, speakers: speakers, count: count };
+      return { texts: texts, speakers: speakers, verified: verified, count: count };
     };
     var refresh = function () {
       var c = changes();
@@ -319,7 +322,7 @@
         method: "POST", credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken },
         body: JSON.stringify({ base_version: parseInt(editor.dataset.version, 10),
-                               texts: c.texts, speakers: c.speakers }),
+                               texts: c.texts, speakers: c.speakers, verified: c.verified }),
       }).then(function (r) {
         return r.json().then(function (body) { return { ok: r.ok, body: body }; });
       }).then(function (reply) {
@@ -327,7 +330,12 @@
         saveStatus.textContent = "✓ v" + reply.body.version;
         segments.forEach(function (li) {  // the saved state is the new baseline
           var text = li.querySelector(".ws-text"), speaker = li.querySelector(".ws-speaker");
-          if (text.value !== text.defaultValue) markVerified(li);
+          if (text.value !== text.defaultValue || li.classList.contains("is-confirmed")) {
+            markVerified(li);
+          }
+          li.classList.remove("is-confirmed");
+          var pendingMark = li.querySelector(".ws-badge-pending");
+          if (pendingMark) pendingMark.remove();
           text.defaultValue = text.value;
           speaker.dataset.initial = speaker.value;
         });
@@ -422,6 +430,24 @@
       if (event.ctrlKey && event.code === "Space" && li) {
         event.preventDefault();
         playSegment(li);
+      } else if (event.altKey && event.code === "KeyV" && li) {
+        // Heard it, nothing to change: verified as it stands (on save), and on to the next.
+        event.preventDefault();
+        if (!li.classList.contains("is-verified")) {
+          var pending = li.classList.toggle("is-confirmed");
+          var mark = li.querySelector(".ws-badge-pending");
+          if (pending && !mark) {
+            mark = document.createElement("span");
+            mark.className = "ws-badge ws-badge-pending";
+            mark.textContent = editor.dataset.labelConfirmed;
+            li.querySelector(".ws-speaker").after(mark);
+          } else if (!pending && mark) {
+            mark.remove();
+          }
+          refresh();
+        }
+        var after = segments[segments.indexOf(li) + 1];
+        if (after && li.classList.contains("is-confirmed")) after.querySelector(".ws-text").focus();
       } else if (event.altKey && (event.key === "ArrowDown" || event.key === "ArrowUp") && li) {
         event.preventDefault();
         var next = segments[segments.indexOf(li) + (event.key === "ArrowDown" ? 1 : -1)];
