@@ -110,3 +110,48 @@ def test_alt_v_marks_heard_segments_verified_without_changing_them(page: Page, l
         expect(segment).to_have_class("ws-segment is-verified")
         expect(segment.locator(".ws-text")).to_have_value(line[3])
     expect(third).not_to_have_class("ws-segment is-verified")
+
+
+def test_a_word_typed_while_a_save_is_on_its_way_is_saved_next_time(page: Page, live: str):
+    sign_in(page, live)
+    page.goto(f"{live}/workspace/sessions/{SLUG}/transcript")
+    editor = page.locator("#editor")
+    version = int(editor.get_attribute("data-version"))
+    held = []
+    page.route("**/transcript", lambda route: held.append(route), times=1)
+    text = page.locator("li#seg-4 .ws-text")
+    text.focus()
+    page.keyboard.press("End")
+    page.keyboard.type(" Premier ajout.")
+    page.keyboard.press("Control+s")
+    page.wait_for_timeout(200)
+    page.keyboard.type(" Second ajout.")  # the first save has not answered yet
+    page.keyboard.press("Control+s")  # ignored: one save at a time
+    assert len(held) == 1
+    held[0].continue_()
+    expect(editor).to_have_attribute("data-version", str(version + 1))
+    expect(page.locator("#save-status")).to_have_text("1 ✎")
+    page.keyboard.press("Control+s")
+    expect(page.locator("#save-status")).to_contain_text("✓ v")
+    page.reload()
+    expect(text).to_have_value(LINES[3][3] + " Premier ajout. Second ajout.")
+
+
+def test_a_segments_speaker_menu_offers_everyone_once_focused_and_its_choice_is_saved(
+    page: Page, live: str
+):
+    sign_in(page, live)
+    page.goto(f"{live}/workspace/sessions/{SLUG}/transcript")
+    menu = page.locator("li#seg-2 .ws-speaker")
+    expect(menu).to_have_value("francois-menard")
+    expect(menu.locator("option")).to_have_count(1)  # the page carries one list, not 12
+    menu.focus()
+    expect(menu).to_have_value("francois-menard")
+    assert menu.locator("option").count() > 10
+    page.keyboard.press("ArrowDown")  # a closed menu takes the next person
+    chosen = menu.input_value()
+    assert chosen not in ("francois-menard", "")
+    page.keyboard.press("Control+s")
+    expect(page.locator("#save-status")).to_contain_text("✓ v")
+    page.reload()
+    expect(page.locator("li#seg-2 .ws-speaker")).to_have_value(chosen)

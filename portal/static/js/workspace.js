@@ -242,9 +242,12 @@
     var segments = Array.from(editor.querySelectorAll(".ws-segment"));
     var stopAt = null;
 
+    // Only segments touched since the last save are compared: on a 3-hour session
+    // (2,700 segments) walking them all on every key press made typing lag.
+    var touched = new Set();
     var changes = function () {
       var texts = {}, speakers = {}, verified = [], count = 0;
-      segments.forEach(function (li) {
+      touched.forEach(function (li) {
         var text = li.querySelector(".ws-text"), speaker = li.querySelector(".ws-speaker");
         if (text.value !== text.defaultValue) { texts[li.dataset.position] = text.value; count++; }
         if (speaker.value !== speaker.dataset.initial) {
@@ -256,13 +259,31 @@
       });
       return { texts: texts, speakers: speakers, verified: verified, count: count };
     };
+    var saving = false;  // one save at a time: a second would be refused as out of date
     var refresh = function () {
       var c = changes();
-      saveButton.disabled = c.count === 0;
-      saveStatus.textContent = c.count ? c.count + " ✎" : "";
+      saveButton.disabled = saving || c.count === 0;
+      if (!saving) saveStatus.textContent = c.count ? c.count + " ✎" : "";
     };
-    editor.addEventListener("input", refresh);
-    editor.addEventListener("change", refresh);
+    var touch = function (event) {
+      var li = event.target.closest && event.target.closest(".ws-segment");
+      if (li) touched.add(li);
+      refresh();
+    };
+    var speakerOptions = document.getElementById("speaker-options");
+    var fillSpeakers = function (event) {
+      var select = event.target;
+      if (!select.classList || !select.classList.contains("ws-speaker")) return;
+      if (select.dataset.filled || !speakerOptions) return;
+      var value = select.value;
+      select.replaceChildren(speakerOptions.content.cloneNode(true));
+      select.value = value;
+      select.dataset.filled = "1";
+    };
+    editor.addEventListener("focusin", fillSpeakers);
+    editor.addEventListener("mousedown", fillSpeakers);
+    editor.addEventListener("input", touch);
+    editor.addEventListener("change", touch);
 
     var playSegment = function (li) {
       if (!player) return;
@@ -315,7 +336,8 @@
 
     var save = function () {
       var c = changes();
-      if (!c.count) return;
+      if (!c.count || saving) return;
+      saving = true;
       saveButton.disabled = true;
       saveStatus.textContent = "…";
       fetch(editor.dataset.save, {
@@ -326,19 +348,28 @@
       }).then(function (r) {
         return r.json().then(function (body) { return { ok: r.ok, body: body }; });
       }).then(function (reply) {
+        saving = false;
         if (!reply.ok) throw new Error(errorMessage(reply.body, "not saved"));
         saveStatus.textContent = "✓ v" + reply.body.version;
-        segments.forEach(function (li) {  // the saved state is the new baseline
+        // What was sent is the new baseline; a key typed while saving stays a change.
+        touched.forEach(function (li) {
+          var at = li.dataset.position;
           var text = li.querySelector(".ws-text"), speaker = li.querySelector(".ws-speaker");
-          if (text.value !== text.defaultValue || li.classList.contains("is-confirmed")) {
-            markVerified(li);
+          var confirmed = c.verified.indexOf(parseInt(at, 10)) >= 0;
+          if (at in c.texts || confirmed) markVerified(li);
+          if (at in c.texts) text.defaultValue = c.texts[at];
+          if (at in c.speakers) speaker.dataset.initial = c.speakers[at] || "";
+          if (confirmed) {
+            li.classList.remove("is-confirmed");
+            var pendingMark = li.querySelector(".ws-badge-pending");
+            if (pendingMark) pendingMark.remove();
           }
-          li.classList.remove("is-confirmed");
-          var pendingMark = li.querySelector(".ws-badge-pending");
-          if (pendingMark) pendingMark.remove();
-          text.defaultValue = text.value;
-          speaker.dataset.initial = speaker.value;
+          if (text.value === text.defaultValue && speaker.value === speaker.dataset.initial
+              && !li.classList.contains("is-confirmed")) {
+            touched.delete(li);
+          }
         });
+        if (touched.size) refresh();
         editor.dataset.version = reply.body.version;
         var badge = document.getElementById("version-badge");
         if (badge) badge.textContent = badge.dataset.label.replace("999999", reply.body.version);
@@ -346,6 +377,7 @@
           input.value = reply.body.version;
         });
       }).catch(function (err) {
+        saving = false;
         saveStatus.textContent = err.message;
         saveButton.disabled = false;
       });
@@ -435,6 +467,7 @@
         event.preventDefault();
         if (!li.classList.contains("is-verified")) {
           var pending = li.classList.toggle("is-confirmed");
+          touched.add(li);
           var mark = li.querySelector(".ws-badge-pending");
           if (pending && !mark) {
             mark = document.createElement("span");
