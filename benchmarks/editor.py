@@ -54,6 +54,7 @@ from core.catalogue.queries import (  # noqa: E402
     current_transcript,
     get_session,
     transcript_segments,  # noqa: E402
+    words_of,
 )
 from core.catalogue.transcripts import store_transcript  # noqa: E402
 from core.contracts import TranscribedSegment, Word  # noqa: E402
@@ -198,30 +199,83 @@ def _norm(token: str) -> str:
     return re.sub(r"[^\w']+", "", token.lower())
 
 
-def targets(hypothesis: list[str], reference: list[str]) -> list[str]:
-    """Each segment's text corrected to the reference: Whisper's words (with their case and
-    punctuation) where they are right, the reference's words where they are not."""
-    tokens = [(n, t) for n, text in enumerate(hypothesis) for t in text.split()]
-    keys = [_norm(t) for _, t in tokens]
-    out: list[list[str]] = [[] for _ in hypothesis]
-    matcher = difflib.SequenceMatcher(a=keys, b=reference, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            for n, t in tokens[i1:i2]:
-                out[n].append(t)
-        elif op in ("replace", "insert"):
-            owner = tokens[i1][0] if i1 < len(tokens) else tokens[-1][0]
-            out[owner].extend(reference[j1:j2])
+def targets(segments: list[list[Word]], spans: list[dict]) -> list[str]:
+    """Each segment's text corrected to the clips' references: Whisper's words (with their
+    case and punctuation) where they are right, the reference's words where they are not.
+
+    Words are matched to the clip they were said in by time, then aligned clip by clip
+    (the recording repeats its clips, so one alignment over all of it would be ambiguous).
+    Words of a clip Whisper skipped go at the end of the segment before it, where an
+    archivist would type them.
+    """
+    out: list[list[str]] = [[] for _ in segments]
+    for clip, tokens in enumerate(_by_clip(segments, spans)):
+        reference = _reference(spans[clip])
+        keys = [_norm(t) for _, t in tokens]
+        before = [
+            n
+            for n, words in enumerate(segments)
+            if words and words[0].start_ms < spans[clip]["start_ms"]
+        ]
+        fallback = tokens[0][0] if tokens else (before[-1] if before else 0)
+        matcher = difflib.SequenceMatcher(a=keys, b=reference, autojunk=False)
+        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            if op == "equal":
+                for n, t in tokens[i1:i2]:
+                    out[n].append(t)
+            elif op in ("replace", "insert"):
+                owner = (
+                    tokens[i1][0] if i1 < len(tokens) else (tokens[i1 - 1][0] if i1 else fallback)
+                )
+                out[owner].extend(reference[j1:j2])
     return [" ".join(words) for words in out]
 
 
-def _wer(hypothesis: list[str], reference: list[str]) -> float:
-    keys = [k for text in hypothesis for k in map(_norm, text.split()) if k]
-    matcher = difflib.SequenceMatcher(a=keys, b=reference, autojunk=False)
-    errors = sum(
+def _by_clip(segments: list[list[Word]], spans: list[dict]) -> list[list[tuple[int, str]]]:
+    """(segment number, word) of each clip, a word going to the clip it was said in."""
+    by_clip: list[list[tuple[int, str]]] = [[] for _ in spans]
+    for n, words in enumerate(segments):
+        for word in words:
+            middle = (word.start_ms + word.end_ms) // 2
+            clip = min(
+                range(len(spans)),
+                key=lambda c: max(spans[c]["start_ms"] - middle, middle - spans[c]["end_ms"], 0),
+            )
+            by_clip[clip].append((n, word.text.strip()))
+    return by_clip
+
+
+def _reference(span: dict) -> list[str]:
+    return [w for w in map(_norm, span["reference"].split()) if w]
+
+
+def _errors(old: list[str], new: list[str]) -> int:
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    return sum(
         max(i2 - i1, j2 - j1) for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal"
     )
-    return round(100 * errors / len(reference), 1)
+
+
+def _wer(texts: list[str], spans: list[dict]) -> float:
+    """Word error rate of the whole transcript against the clips' references (jiwer)."""
+    import jiwer
+
+    hypothesis = " ".join(k for text in texts for k in map(_norm, text.split()) if k)
+    reference = " ".join(w for span in spans for w in _reference(span))
+    return round(100 * jiwer.wer(reference, hypothesis), 1)
+
+
+def word_edit_keys(old: str, new: str) -> int:
+    """Keys a practised archivist presses to turn old into new by words: Ctrl+→ to the
+    first wrong word, Ctrl+Shift+→ over the wrong ones, then the right ones typed."""
+    a, b = old.split(), new.split()
+    keys, at = 1, 0  # Ctrl+Home
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
+        keys += (i1 - at) + (i2 - i1) + len(" ".join(b[j1:j2])) + 1
+        at = i2
+    return keys
 
 
 def walk(minutes: int, seed: int) -> dict:
@@ -238,7 +292,6 @@ def walk(minutes: int, seed: int) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         recording = Path(folder) / "correction-walk.wav"
         spans = french_clips_recording(recording, media, order)
-        reference = [w for span in spans for w in span["reference"].split()]
         home = Path(folder) / "home"
         settings = load_settings(home)
         catalogue = open_catalogue(settings)
@@ -257,9 +310,10 @@ def walk(minutes: int, seed: int) -> dict:
             slug = session.slug
             first = transcript_segments(db, current_transcript(db, session))
             before = [s.text for s in first]
+            timed = [list(words_of(s)) for s in first]
             listening_s = sum(s.end_ms - s.start_ms for s in first) / 1000
-        wanted = targets(before, reference)
-        shortcuts = typed = changed_words = 0
+        wanted = targets(timed, spans)
+        shortcuts = typed = changed_words = emptied = edit_keys = retyped = 0
         for base in serve_for_archivists(home):
             with _browser() as page:
                 _sign_in(page, base)
@@ -269,7 +323,11 @@ def walk(minutes: int, seed: int) -> dict:
                 for n, (old, new) in enumerate(zip(before, wanted, strict=True)):
                     page.keyboard.press("Control+Space")
                     shortcuts += 1
-                    if new == old:
+                    if not new:  # nothing was said there: the editor cannot empty a segment
+                        emptied += 1
+                        page.keyboard.press("Alt+ArrowDown")
+                        shortcuts += 1
+                    elif new == old:
                         page.keyboard.press("Alt+KeyV")
                         shortcuts += 1
                     else:
@@ -278,17 +336,16 @@ def walk(minutes: int, seed: int) -> dict:
                         page.keyboard.press("Alt+ArrowDown")
                         shortcuts += 2
                         typed += len(new)
-                        changed_words += sum(
-                            max(i2 - i1, j2 - j1)
-                            for op, i1, i2, j1, j2 in difflib.SequenceMatcher(
-                                a=old.split(), b=new.split(), autojunk=False
-                            ).get_opcodes()
-                            if op != "equal"
-                        )
+                        changed_words += _errors(old.split(), new.split())
+                        edit_keys += word_edit_keys(old, new)
+                        retyped += 1
                     if (n + 1) % 25 == 0 or n + 1 == len(before):
                         page.keyboard.press("Control+s")
                         shortcuts += 1
-                        page.locator("#save-status", has_text="✓").wait_for(timeout=60_000)
+                        status = page.locator("#save-status")
+                        status.filter(has_text=re.compile("✓|[a-z]{4}")).wait_for(timeout=60_000)
+                        if "✓" not in status.inner_text():
+                            raise SystemExit(f"save refused: {status.inner_text()}")
                         page.keyboard.press("Alt+ArrowDown")  # the save keeps the focus
                         page.keyboard.press("Alt+ArrowUp")
                         shortcuts += 2
@@ -300,22 +357,29 @@ def walk(minutes: int, seed: int) -> dict:
             after = [s.text for s in saved]
             verified = sum(1 for s in saved if s.verified)
         catalogue.dispose()
-        human_s = listening_s + 0.2 * typed + 1.0 * shortcuts + 3.0 * changed_words
+        # A model of a person, stated as such: every segment heard once at 1x, 0.2 s a key
+        # (60 words a minute), 1 s a shortcut, 3 s to decide each wrong word.
+        walk_keys_s = 0.2 * typed + 1.0 * shortcuts
+        by_word_s = 0.2 * edit_keys + 1.0 * (shortcuts - retyped)  # no Ctrl+A per segment
+        decide_s = 3.0 * changed_words
         return {
             "recording_s": round(spans[-1]["end_ms"] / 1000),
             "ingest_s": round(ingest_s, 1),
             "segments": len(before),
             "segments_changed": sum(1 for o, w in zip(before, wanted, strict=True) if o != w),
             "words_changed": changed_words,
-            "wer_before_pct": _wer(before, reference),
-            "wer_after_pct": _wer(after, reference),
-            "saved_equals_target": after == wanted,
+            "wer_before_pct": _wer(before, spans),
+            "wer_after_pct": _wer(after, spans),
+            "saved_equals_target": all(a == w for a, w in zip(after, wanted, strict=True) if w),
+            "segments_with_nothing_said": emptied,
             "verified_segments": verified,
             "keys": keys,
             "typed_characters": typed,
             "shortcuts": shortcuts,
             "machine_walk_s": round(walk_s, 1),
-            "modelled_human_min": round(human_s / 60, 1),
+            "word_edit_keys": edit_keys,
+            "modelled_human_min_retyping": round((listening_s + walk_keys_s + decide_s) / 60, 1),
+            "modelled_human_min_by_words": round((listening_s + by_word_s + decide_s) / 60, 1),
             "listening_min": round(listening_s / 60, 1),
         }
 
