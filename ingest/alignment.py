@@ -211,6 +211,10 @@ def _write(
 ) -> None:
     """Store the aligned words in place (unless the segment changed meanwhile) and the record."""
     with catalogue.session() as db:
+        transcript = db.get(Transcript, report.transcript_id)
+        if transcript is None or MARK in (transcript.settings or {}):
+            report.segments = report.words = 0  # another run (a message sent twice) did it
+            return
         for target in targets:
             words = found.get(target.segment_id)
             if words is None:
@@ -224,6 +228,4 @@ def _write(
             report.words += sum(w.probability != ESTIMATED for w in words) - sum(
                 w.probability != ESTIMATED for w in target.words
             )
-        transcript = db.get(Transcript, report.transcript_id)
-        if transcript is not None:
-            transcript.settings = {**(transcript.settings or {}), MARK: report.as_settings()}
+        transcript.settings = {**(transcript.settings or {}), MARK: report.as_settings()}

@@ -211,7 +211,7 @@ class WhisperTranscriber(Transcriber):
 
         The same cross-attention alignment faster-whisper runs for word
         timestamps, given our text instead of the decoded one: one encoder pass
-        and one alignment pass, no decoding. None when the window is longer than
+        over the window and one alignment pass, no decoding. None when the window is longer than
         Whisper's 30 s or the text does not map back onto its tokens.
         """
         tokens = text.split()
@@ -230,7 +230,6 @@ class WhisperTranscriber(Transcriber):
         language = _normalise_language(language) or "en"
         self._check_language(language, ["en"] if not self.spec.multilingual else None)
         model = self.load()
-        from faster_whisper.audio import pad_or_trim
         from faster_whisper.tokenizer import Tokenizer
 
         try:
@@ -242,7 +241,10 @@ class WhisperTranscriber(Transcriber):
                 return None
             features = model.feature_extractor(samples)
             num_frames = min(features.shape[-1] - 1, ALIGN_WINDOW_FRAMES)
-            encoded = model.encode(pad_or_trim(features[:, :num_frames]))
+            # Only the window's frames, not padded to 30 s as for decoding: the encoder
+            # then costs about a twentieth, and the word times land as close to the
+            # recogniser's (benchmarks/realign.py).
+            encoded = model.encode(features[:, :num_frames])
             (pieces,) = model.find_alignment(tokenizer, [text_tokens], encoded, num_frames)
         except (RuntimeError, ValueError, IndexError) as exc:
             raise TranscriptionError(f"{self.name} could not align “{text[:60]}”: {exc}") from exc
