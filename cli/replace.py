@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import getpass
 
 import click
@@ -83,6 +84,7 @@ def replace_command(
             touched = [(t.session.slug, t.version) for t in stored]
     except ArchiveError as exc:
         fail(str(exc))
+    _realign(ctx, [slug for slug, _ in touched])
     _reindex(ctx, [slug for slug, _ in touched])
     for slug, version in touched:
         click.echo(f"Session '{slug}': transcript version {version}.")
@@ -95,6 +97,19 @@ def _author() -> str:
         return f"{getpass.getuser()} (command line)"
     except (KeyError, OSError):
         return "command line"
+
+
+def _realign(ctx: Context, slugs: list[str]) -> None:
+    """Time the replacing words from each recording, as the worker does after a portal save."""
+    from ingest.alignment import realign_session
+    from ingest.transcribe import make_transcriber
+
+    transcriber = functools.cache(lambda: make_transcriber("", ctx.settings))  # built once
+    for slug in slugs:
+        report = realign_session(ctx.catalogue, ctx.settings, slug, transcriber)
+        if report.words or report.kept:
+            kept = f"; kept estimated in {len(report.kept)} segment(s)" if report.kept else ""
+            click.echo(f"Session '{slug}': {report.words} word(s) timed from the recording{kept}.")
 
 
 def _reindex(ctx: Context, slugs: list[str]) -> None:

@@ -3,6 +3,7 @@
 Corrected segments are marked verified; their word timings are re-aligned to
 the new words (unchanged words keep their times, replaced ones share the time
 of the words they replace, marked estimated), so search still lands on the right second.
+The worker then times the estimated words from the audio (`ingest.alignment`).
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ import functools
 import math
 import os
 import time
+import wave
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +27,11 @@ Progress = Callable[[int, int], None]
 MAX_PROMPT_TOKENS = 120
 # 500 ms pauses split speech chunks: short enough to skip gaps between sentences.
 VAD_PARAMETERS = {"threshold": 0.5, "min_silence_duration_ms": 500, "speech_pad_ms": 400}
+# Alignment reads one Whisper window: 30 s of audio, 3000 mel frames, a few hundred tokens.
+ALIGN_MAX_MS = 30_000
+ALIGN_WINDOW_FRAMES = 3000
+ALIGN_MAX_TOKENS = 400
+ALIGN_SPEECH_PAD_MS = 100  # kept around the speech heard in an alignment window
 DECODE_OPTIONS = {
     "beam_size": 5,
     "word_timestamps": True,
@@ -49,6 +55,25 @@ class Transcriber(ABC):
         progress: Progress | None = None,
     ) -> TranscriptionResult:
         """Transcribe `audio_path`; call progress(done_ms, total_ms) as text comes out."""
+
+    def align(
+        self,
+        audio_path: Path,
+        start_ms: int,
+        end_ms: int,
+        text: str,
+        language: str | None,
+        offset_ms: int = 0,
+    ) -> list[Word] | None:
+        """Time the words of a known text (`text.split()`) said in [start_ms, end_ms).
+
+        audio_path is a 16 kHz mono WAV holding the recording from offset_ms on
+        (a window cut out of it); times in and out are the recording's. Returns
+        one Word per token with the aligner's probability, or None when this
+        transcriber cannot align (the caller keeps its estimate). The base class
+        cannot: subclasses that can override it.
+        """
+        return None
 
 
 def quiet_onnxruntime() -> None:
@@ -173,6 +198,62 @@ class WhisperTranscriber(Transcriber):
             duration_ms=total_ms,
         )
 
+    def align(
+        self,
+        audio_path: Path,
+        start_ms: int,
+        end_ms: int,
+        text: str,
+        language: str | None,
+        offset_ms: int = 0,
+    ) -> list[Word] | None:
+        """Force-align text to [start_ms, end_ms) of the recording, as Whisper times words.
+
+        The same cross-attention alignment faster-whisper runs for word
+        timestamps, given our text instead of the decoded one: one encoder pass
+        over the window and one alignment pass, no decoding. None when the window is longer than
+        Whisper's 30 s or the text does not map back onto its tokens.
+        """
+        tokens = text.split()
+        if not tokens or not offset_ms <= start_ms < end_ms or end_ms - start_ms > ALIGN_MAX_MS:
+            return None
+        samples = _read_wav_window(Path(audio_path), start_ms - offset_ms, end_ms - offset_ms)
+        # Whisper's alignment path starts at the window's first frame: silence before
+        # the speech would stretch the first word back over it, so the window is cut
+        # to where the voice activity detector hears speech.
+        spans = speech_spans(samples, min_silence_ms=300, speech_pad_ms=ALIGN_SPEECH_PAD_MS)
+        if not spans:
+            return None
+        first, last = spans[0][0], spans[-1][1]
+        samples = samples[first:last]
+        start_ms += first // 16
+        language = _normalise_language(language) or "en"
+        self._check_language(language, ["en"] if not self.spec.multilingual else None)
+        model = self.load()
+        from faster_whisper.tokenizer import Tokenizer
+
+        try:
+            tokenizer = Tokenizer(
+                model.hf_tokenizer, model.model.is_multilingual, "transcribe", language
+            )
+            text_tokens = tokenizer.encode(" " + " ".join(tokens))
+            if len(text_tokens) > ALIGN_MAX_TOKENS:
+                return None
+            features = model.feature_extractor(samples)
+            num_frames = min(features.shape[-1] - 1, ALIGN_WINDOW_FRAMES)
+            # Only the window's frames, not padded to 30 s as for decoding: the encoder
+            # then costs about a twentieth, and the word times land as close to the
+            # recogniser's (benchmarks/realign.py).
+            encoded = model.encode(features[:, :num_frames])
+            (pieces,) = model.find_alignment(tokenizer, [text_tokens], encoded, num_frames)
+        except (RuntimeError, ValueError, IndexError) as exc:
+            raise TranscriptionError(f"{self.name} could not align “{text[:60]}”: {exc}") from exc
+        timed = [
+            (str(p["word"]), float(p["start"]), float(p["end"]), float(p["probability"]))
+            for p in pieces
+        ]
+        return _words_from_pieces(tokens, _trim_edges(timed), start_ms)
+
     def _check_language(self, language: str | None, supported: list[str] | None) -> None:
         if language is None or supported is None or language in supported:
             return
@@ -225,6 +306,77 @@ def _truncate_prompt(tokenizer: Any, prompt: str | None) -> str | None:
         return prompt
     kept = tokenizer.decode(ids[:MAX_PROMPT_TOKENS]).strip()
     return kept.rsplit(" ", 1)[0] if " " in kept else kept
+
+
+def _read_wav_window(path: Path, start_ms: int, end_ms: int) -> Any:
+    """Return [start_ms, end_ms) of a 16 kHz mono 16-bit WAV as float32, peak-normalised."""
+    import numpy as np
+
+    try:
+        with wave.open(str(path), "rb") as wav:
+            if (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) != (16_000, 1, 2):
+                raise MediaError(f"{path.name} is not 16 kHz mono 16-bit WAV: cannot align on it")
+            wav.setpos(min(wav.getnframes(), start_ms * 16))
+            raw = wav.readframes((end_ms - start_ms) * 16)
+    except (OSError, EOFError, wave.Error) as exc:
+        raise MediaError(f"cannot read the audio of {path.name} to align words: {exc}") from exc
+    samples = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
+    if not samples.size:
+        raise MediaError(f"{path.name} has no audio between {start_ms} and {end_ms} ms")
+    # A window cut from a quiet original is not loudness-normalised like audio.wav is.
+    peak = float(np.abs(samples).max())
+    return samples * (0.5 / peak) if peak > 1e-4 else samples
+
+
+def _trim_edges(
+    pieces: list[tuple[str, float, float, float]],
+) -> list[tuple[str, float, float, float]]:
+    """Shorten a first or last word that lasts over twice the median word, as faster-whisper does.
+
+    What is left of a pause at a window's edge goes to its outer words; the
+    median word (at most 0.7 s) says how long a word can really last.
+    """
+    durations = sorted(end - start for _, start, end, _ in pieces if end > start)
+    if not durations:
+        return pieces
+    longest = 2 * min(0.7, durations[len(durations) // 2])
+    trimmed = list(pieces)
+    word, start, end, probability = trimmed[0]
+    if end - start > longest:
+        trimmed[0] = (word, end - longest, end, probability)
+    word, start, end, probability = trimmed[-1]
+    if end - start > longest:
+        trimmed[-1] = (word, start, start + longest, probability)
+    return trimmed
+
+
+def _words_from_pieces(
+    tokens: list[str], pieces: list[tuple[str, float, float, float]], offset_ms: int
+) -> list[Word] | None:
+    """Group Whisper's word pieces (" l", "'accueil", ",") back into our tokens.
+
+    Times come from a token's pieces that hold a letter or digit (a lone comma
+    gets a time of its own in Whisper's alignment). None when the pieces do not
+    spell the tokens, so nothing is ever timed against the wrong word.
+    """
+    words: list[Word] = []
+    index = 0
+    for token in tokens:
+        spelled, group = "", []
+        while len(spelled) < len(token) and index < len(pieces):
+            spelled += pieces[index][0].strip()
+            group.append(pieces[index])
+            index += 1
+        if spelled != token:
+            return None
+        timed = [p for p in group if any(ch.isalnum() for ch in p[0])] or group
+        start_ms = offset_ms + _to_ms(timed[0][1])
+        end_ms = offset_ms + _to_ms(timed[-1][2])
+        probability = sum(p[3] for p in timed) / len(timed)
+        words.append(Word(start_ms, max(start_ms, end_ms), token, probability))
+    if any(piece[0].strip() for piece in pieces[index:]):
+        return None
+    return words
 
 
 def _to_ms(seconds: float) -> int:

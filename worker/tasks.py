@@ -62,6 +62,8 @@ class Tasks:
     finish_upload: Callable[[str], Any]
     reindex_session: Callable[[str], Any]  # on index_huey
     index_huey: Huey | None = None  # the `archive-index` queue; None: `huey` (inline)
+    # Aligns a corrected session's estimated words to its audio, then reindexes it.
+    realign_session: Callable[[str], Any] | None = None
 
     @property
     def index_queue(self) -> Huey:
@@ -121,7 +123,14 @@ def build_tasks(
         def forward_reindex(session_slug: str) -> None:
             reindex_session(session_slug)  # sent by a process still set to `inline`
 
-    tasks = Tasks(huey, ctx, run_ingest, finish_upload, reindex_session, index_huey)
+    @huey.task(name="realign_session")
+    def realign_session(session_slug: str) -> None:
+        if realign(ctx, session_slug).words:
+            reindex_session(session_slug)  # search lands on the aligned seconds
+
+    tasks = Tasks(
+        huey, ctx, run_ingest, finish_upload, reindex_session, index_huey, realign_session
+    )
 
     @index_home.periodic_task(crontab(minute="*"), name="recover_index_periodically")
     def recover_index_periodically() -> None:
@@ -169,6 +178,23 @@ def ingest_job(ctx: TaskContext, job_id: int) -> str:
             ctx.index_later(slug)
             return "done, queued for indexing"
     return "done"
+
+
+def realign(ctx: TaskContext, session_slug: str) -> Any:
+    """Align the words corrected in a session's current version to its recording, in place.
+
+    Run after a save, here rather than in the web process, which never loads the
+    speech model. Returns the `ingest.alignment.Realignment` report.
+    """
+    from ingest.alignment import realign_session
+    from ingest.transcribe import make_transcriber
+
+    def transcriber() -> Any:
+        if ctx.transcriber_factory is not None:
+            return ctx.transcriber_factory()
+        return make_transcriber("", ctx.settings)
+
+    return realign_session(ctx.catalogue, ctx.settings, session_slug, transcriber)
 
 
 def process_upload(ctx: TaskContext, upload_id: str) -> int | None:

@@ -31,8 +31,13 @@ def session_or_404(slug: str) -> Session:
 
 
 def enqueue_reindex(session_slug: str) -> None:
-    """Ask the worker to reindex one session (inline when the queue is immediate)."""
+    """Ask the worker to reindex one session (inline when the queue is immediate).
+
+    Then to align the words a correction changed to the audio (a no-op for a
+    version without any), which reindexes again when it moved words.
+    """
     archive().tasks.reindex_session(session_slug)
+    archive().tasks.realign_session(session_slug)
 
 
 def upload_policy() -> UploadPolicy:

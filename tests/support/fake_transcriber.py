@@ -19,6 +19,18 @@ class TranscribeCall:
     initial_prompt: str | None
 
 
+@dataclass(frozen=True)
+class AlignCall:
+    """An alignment asked for: the window (recording ms) and the text, with the audio it got."""
+
+    audio_path: Path
+    start_ms: int
+    end_ms: int
+    text: str
+    language: str | None
+    offset_ms: int
+
+
 class ScriptedTranscriber(Transcriber):
     """Return the given segments for any recording, or raise `fail_with` when told to."""
 
@@ -29,6 +41,8 @@ class ScriptedTranscriber(Transcriber):
         duration_ms: int | None = None,
         fail_with: Exception | None = None,
         name: str = "scripted",
+        alignments: dict[str, list[Word]] | None = None,
+        align_fail_with: Exception | None = None,
     ) -> None:
         self.segments = segments
         self.language = language
@@ -36,6 +50,9 @@ class ScriptedTranscriber(Transcriber):
         self.fail_with = fail_with
         self.name = name
         self.calls: list[TranscribeCall] = []
+        self.alignments = alignments or {}  # text -> its words, as the aligner would time them
+        self.align_fail_with = align_fail_with
+        self.align_calls: list[AlignCall] = []
 
     def transcribe(
         self,
@@ -63,6 +80,25 @@ class ScriptedTranscriber(Transcriber):
             settings={"scripted": True, "initial_prompt": initial_prompt},
             duration_ms=total_ms,
         )
+
+    def align(
+        self,
+        audio_path: Path,
+        start_ms: int,
+        end_ms: int,
+        text: str,
+        language: str | None,
+        offset_ms: int = 0,
+    ) -> list[Word] | None:
+        """Record the call; return the scripted words for this text (None if unscripted)."""
+        self.align_calls.append(
+            AlignCall(Path(audio_path), start_ms, end_ms, text, language, offset_ms)
+        )
+        if self.align_fail_with is not None:
+            raise self.align_fail_with
+        if text not in self.alignments:
+            return None
+        return list(self.alignments[text])
 
 
 def evenly_timed(lines: list[tuple[int, int, str]], confidence: float) -> list[TranscribedSegment]:
