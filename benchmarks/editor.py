@@ -18,15 +18,19 @@ shuffled orders, into a recording of about `--walk-minutes` minutes, ingested wi
 the base model as an archive would be; the editor then corrects it to the clips'
 reference transcripts **with the keyboard alone**: one focus into the first
 segment, then per segment Ctrl+Space (play), and either Alt+V (right as it
-stands) or Ctrl+A and the corrected text typed, then Alt+↓; Ctrl+S every 25
-segments and at the end. The saved version is read back and compared with the
-target text (it must match exactly, every segment verified). Reported: segments,
+stands), or Ctrl+A and the corrected text typed, or Ctrl+A and Delete where
+nothing was said (the segment is removed at the save, and the cursor comes back
+to where it was), then Alt+↓; Ctrl+S every 25 segments and at the end. The saved
+version is read back and compared with the target text (it must match exactly).
+Reported: segments,
 changed segments and words, keys pressed, the machine's time for the walk
 (typing included at Playwright's speed), the word error rate before and after,
 and a modelled human time: listening to every segment once at 1× plus 0.2 s per
 typed character (60 words a minute), 1 s per shortcut and 3 s to decide each
-changed word. That model is an estimate, stated as such; the walk proves every
-step is reachable without a mouse and measures what the interface costs.
+changed word, for the walk as done (whole segments retyped) and for word-by-word
+editing (Ctrl+→ to the wrong word, Ctrl+Shift+→ over it, the right one typed).
+That model is an estimate, stated as such; the walk proves every step is
+reachable without a mouse and measures what the interface costs.
 """
 
 from __future__ import annotations
@@ -106,6 +110,24 @@ def _browser() -> Iterator[object]:
             yield browser.new_page(viewport={"width": 1400, "height": 900})
         finally:
             browser.close()
+
+
+def _wait_for_redraw(page, last: bool, timeout_s: float = 60.0) -> None:
+    """Wait until the page has reloaded after a save and the cursor is back in a segment."""
+    from playwright.sync_api import Error
+
+    check = "() => window.__before_save === undefined && document.readyState === 'complete'" + (
+        "" if last else " && document.activeElement.classList.contains('ws-text')"
+    )
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if page.evaluate(check):
+                return
+        except Error:  # the old page went away mid-check
+            pass
+        time.sleep(0.05)
+    raise SystemExit("the page did not come back with the cursor after a save")
 
 
 def _sign_in(page, base: str) -> None:
@@ -314,6 +336,7 @@ def walk(minutes: int, seed: int) -> dict:
             listening_s = sum(s.end_ms - s.start_ms for s in first) / 1000
         wanted = targets(timed, spans)
         shortcuts = typed = changed_words = emptied = edit_keys = retyped = 0
+        removing = False
         for base in serve_for_archivists(home):
             with _browser() as page:
                 _sign_in(page, base)
@@ -323,10 +346,13 @@ def walk(minutes: int, seed: int) -> dict:
                 for n, (old, new) in enumerate(zip(before, wanted, strict=True)):
                     page.keyboard.press("Control+Space")
                     shortcuts += 1
-                    if not new:  # nothing was said there: the editor cannot empty a segment
-                        emptied += 1
+                    if not new:  # nothing was said there: emptied, removed at the save
+                        page.keyboard.press("Control+a")
+                        page.keyboard.press("Delete")
                         page.keyboard.press("Alt+ArrowDown")
-                        shortcuts += 1
+                        shortcuts += 3
+                        emptied += 1
+                        removing = True
                     elif new == old:
                         page.keyboard.press("Alt+KeyV")
                         shortcuts += 1
@@ -340,15 +366,18 @@ def walk(minutes: int, seed: int) -> dict:
                         edit_keys += word_edit_keys(old, new)
                         retyped += 1
                     if (n + 1) % 25 == 0 or n + 1 == len(before):
-                        page.keyboard.press("Control+s")
                         shortcuts += 1
+                        if removing:  # the page is redrawn, the cursor put back
+                            page.evaluate("() => { window.__before_save = true; }")
+                            page.keyboard.press("Control+s")
+                            _wait_for_redraw(page, last=n + 1 == len(before))
+                            removing = False
+                            continue
+                        page.keyboard.press("Control+s")
                         status = page.locator("#save-status")
                         status.filter(has_text=re.compile("✓|[a-z]{4}")).wait_for(timeout=60_000)
                         if "✓" not in status.inner_text():
                             raise SystemExit(f"save refused: {status.inner_text()}")
-                        page.keyboard.press("Alt+ArrowDown")  # the save keeps the focus
-                        page.keyboard.press("Alt+ArrowUp")
-                        shortcuts += 2
                 walk_s = time.perf_counter() - walk_started
         keys = shortcuts + typed
         with catalogue.session() as db:
@@ -370,7 +399,7 @@ def walk(minutes: int, seed: int) -> dict:
             "words_changed": changed_words,
             "wer_before_pct": _wer(before, spans),
             "wer_after_pct": _wer(after, spans),
-            "saved_equals_target": all(a == w for a, w in zip(after, wanted, strict=True) if w),
+            "saved_equals_target": after == [w for w in wanted if w],
             "segments_with_nothing_said": emptied,
             "verified_segments": verified,
             "keys": keys,

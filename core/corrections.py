@@ -37,6 +37,8 @@ class Changes:
     speakers: dict[int, str | None] = field(default_factory=dict)  # position -> person slug
     verified: set[int] = field(default_factory=set)  # confirmed without a change
     voices: dict[int, str] = field(default_factory=dict)  # position -> voice label
+    # Emptied by the archivist: nothing was said there (a recogniser's hallucination).
+    removed: set[int] = field(default_factory=set)
 
     def summary(self) -> str:
         """Say in words what these changes do, for the version's note."""
@@ -57,6 +59,10 @@ class Changes:
             )
         if self.verified - set(self.texts):
             parts.append(f"verified {_count(self.verified - set(self.texts), 'segment')}")
+        if self.removed:
+            parts.append(
+                f"removed {_count(self.removed, 'segment')} ({segment_numbers(self.removed)})"
+            )
         return "; ".join(parts)
 
 
@@ -67,26 +73,40 @@ def save_changes(
     current, segments = editable(db, session, base_version)
     positions = {s.position for s in segments}
     unknown = (
-        set(changes.texts) | set(changes.speakers) | changes.verified | set(changes.voices)
+        set(changes.texts)
+        | set(changes.speakers)
+        | changes.verified
+        | set(changes.voices)
+        | changes.removed
     ) - positions
     if unknown:
         raise CatalogueError(f"no segment at position(s) {sorted(unknown)}")
     effective = _effective(segments, changes)
-    if not (effective.texts or effective.speakers or effective.verified or effective.voices):
+    if not (
+        effective.texts
+        or effective.speakers
+        or effective.verified
+        or effective.voices
+        or effective.removed
+    ):
         return None
+    if effective.removed >= positions:
+        raise CatalogueError("a transcript keeps at least one segment; not every one can go")
     new_segments, verified = [], set()
     for segment in segments:
+        if segment.position in effective.removed:
+            continue
         text = effective.texts.get(segment.position)
         speaker = effective.speakers.get(segment.position, KEEP)
-        new_segments.append(
-            copy_segment(segment, text, speaker, effective.voices.get(segment.position))
-        )
         if (
             segment.verified
             or segment.position in effective.texts
             or segment.position in effective.verified
         ):
-            verified.add(segment.position)
+            verified.add(len(new_segments))  # positions close up behind a removed segment
+        new_segments.append(
+            copy_segment(segment, text, speaker, effective.voices.get(segment.position))
+        )
     transcript = store_transcript(
         db,
         session,
@@ -103,6 +123,7 @@ def save_changes(
             "speakers": sorted(effective.speakers),
             "verified": sorted(effective.verified),
             **({"voices": effective.voices} if effective.voices else {}),
+            **({"removed": sorted(effective.removed)} if effective.removed else {}),
         },
     )
     _mark_verified(db, transcript, verified)
@@ -204,20 +225,27 @@ def retime_words(words: list[Word], text: str, start_ms: int, end_ms: int) -> li
 
 def _effective(segments: list[Segment], changes: Changes) -> Changes:
     # Drop "changes" that change nothing, so a save without edits adds no version.
+    # A text emptied by the archivist removes its segment: nothing was said there.
     by_position = {s.position: s for s in segments}
+    removed = set(changes.removed) | {p for p, t in changes.texts.items() if not t.split()}
     texts = {
         p: " ".join(t.split())
         for p, t in changes.texts.items()
-        if " ".join(t.split()) and " ".join(t.split()) != by_position[p].text
+        if p not in removed and " ".join(t.split()) != by_position[p].text
     }
     speakers = {
         p: slug
         for p, slug in changes.speakers.items()
-        if slug != (by_position[p].speaker.slug if by_position[p].speaker else None)
+        if p not in removed
+        and slug != (by_position[p].speaker.slug if by_position[p].speaker else None)
     }
-    verified = {p for p in changes.verified if not by_position[p].verified}
-    voices = {p: label for p, label in changes.voices.items() if label != by_position[p].voice}
-    return Changes(texts, speakers, verified, voices)
+    verified = {p for p in changes.verified if p not in removed and not by_position[p].verified}
+    voices = {
+        p: label
+        for p, label in changes.voices.items()
+        if p not in removed and label != by_position[p].voice
+    }
+    return Changes(texts, speakers, verified, voices, removed)
 
 
 def copy_segment(

@@ -73,7 +73,8 @@ def editor(slug: str):
 
 @bp.route("/sessions/<slug>/transcript", methods=["POST"])
 def save(slug: str):
-    """Store the changed segments as a new version (JSON: base_version, texts, speakers)."""
+    """Store the changed segments as a new version (JSON: base_version, texts, speakers,
+    verified); an emptied text removes its segment."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return api_error(400, _("Send the changes as JSON."))

@@ -93,7 +93,7 @@ def version_note(transcript: Transcript) -> str:
             new=replace.get("new", ""),
         )
     if transcript.source == "edit" and any(
-        k in done for k in ("texts", "speakers", "verified", "voices")
+        k in done for k in ("texts", "speakers", "verified", "voices", "removed")
     ):
         parts = []
         texts, speakers = done.get("texts") or [], done.get("speakers") or []
@@ -127,6 +127,12 @@ def version_note(transcript: Transcript) -> str:
         if verified:
             parts.append(
                 ngettext("verified %(num)d segment", "verified %(num)d segments", len(verified))
+            )
+        removed = done.get("removed") or []
+        if removed:
+            parts.append(
+                ngettext("removed %(num)d segment", "removed %(num)d segments", len(removed))
+                + f" ({segment_numbers(removed)})"
             )
         if parts:
             return "; ".join(parts)

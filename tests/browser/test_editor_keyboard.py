@@ -155,3 +155,21 @@ def test_a_segments_speaker_menu_offers_everyone_once_focused_and_its_choice_is_
     expect(page.locator("#save-status")).to_contain_text("✓ v")
     page.reload()
     expect(page.locator("li#seg-2 .ws-speaker")).to_have_value(chosen)
+
+
+def test_emptying_a_segment_removes_it_at_the_save_and_the_cursor_stays_there(
+    page: Page, live: str
+):
+    # Last in this module: it leaves the archive one segment shorter.
+    sign_in(page, live)
+    page.goto(f"{live}/workspace/sessions/{SLUG}/transcript")
+    segments = page.locator("li.ws-segment")
+    count = segments.count()
+    following = page.locator("li#seg-3 .ws-text").input_value()
+    page.locator("li#seg-2 .ws-text").focus()
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Delete")
+    page.keyboard.press("Control+s")
+    expect(segments).to_have_count(count - 1)  # saved, and the page redrawn without it
+    expect(page.locator("li#seg-2 .ws-text")).to_have_value(following)
+    expect(page.locator("li#seg-2 .ws-text")).to_be_focused()

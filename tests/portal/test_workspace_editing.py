@@ -187,3 +187,30 @@ def test_retimed_words_keep_matching_times_and_share_replaced_spans():
     assert new[2].start_ms == 800 and new[-1].end_ms == 1600  # the replaced word's span
     assert all(a.end_ms <= b.start_ms for a, b in zip(new, new[1:], strict=False))
     assert [w.text for w in retime_words([], "deux mots", 1000, 2000)] == ["deux", "mots"]
+
+
+def test_an_emptied_segment_is_removed_and_the_verified_marks_follow_their_segments(
+    ws_app, archivist
+):
+    csrf = token(archivist)
+    # Segment #3 was heard in a silence: emptied; #4 is corrected (and so verified).
+    new = "Les élus découvrent le numérique."
+    response = save(archivist, csrf, 1, texts={"2": "   ", "3": new})
+    assert response.status_code == 200 and response.get_json()["version"] == 2
+    transcript, segments = segments_of(ws_app)
+    assert [s.text for s in segments] == [LINES[0][3], LINES[1][3], new] + [
+        line[3] for line in LINES[4:]
+    ]
+    assert [s.position for s in segments if s.verified] == [2]  # the corrected one, moved up
+    assert "removed 1 segment (#3)" in transcript.note
+    assert hits(ws_app.test_client(), "parlerons") == []  # the removed words left search
+    page = archivist.get(f"/workspace/sessions/{SLUG}?lang=fr").get_data(as_text=True)
+    assert "1 segment supprimé (#3)" in page
+
+
+def test_every_segment_cannot_be_emptied(ws_app, archivist):
+    everything = {str(n): "" for n in range(len(LINES))}
+    response = save(archivist, token(archivist), 1, texts=everything)
+    assert 400 <= response.status_code < 500
+    assert "at least one segment" in response.get_json()["error"]["message"]
+    assert segments_of(ws_app)[0].version == 1

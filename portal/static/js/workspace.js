@@ -270,6 +270,11 @@
       if (li) touched.add(li);
       refresh();
     };
+    // Back from a save that removed segments: the cursor returns where it was.
+    var back = /^#seg-(\d+)$/.exec(window.location.hash);
+    if (back && document.getElementById("seg-" + back[1])) {
+      document.querySelector("#seg-" + back[1] + " .ws-text").focus();
+    }
     var speakerOptions = document.getElementById("speaker-options");
     var fillSpeakers = function (event) {
       var select = event.target;
@@ -351,6 +356,20 @@
         saving = false;
         if (!reply.ok) throw new Error(errorMessage(reply.body, "not saved"));
         saveStatus.textContent = "✓ v" + reply.body.version;
+        // An emptied segment was removed: the segments after it moved up, so the page is redrawn.
+        var gone = Object.keys(c.texts).filter(function (at) { return !c.texts[at].trim(); })
+          .map(function (at) { return parseInt(at, 10); });
+        if (gone.length) {
+          // Come back to the segment being edited (or the one after a removed one).
+          var here = document.activeElement && document.activeElement.closest
+            && document.activeElement.closest(".ws-segment");
+          var at = here ? parseInt(here.dataset.position, 10) : 0;
+          var number = at + 1 - gone.filter(function (p) { return p < at; }).length;
+          touched.clear();  // saved: nothing to warn about on the way out
+          history.replaceState(null, "", "#seg-" + number);
+          window.location.reload();
+          return;
+        }
         // What was sent is the new baseline; a key typed while saving stays a change.
         touched.forEach(function (li) {
           var at = li.dataset.position;
