@@ -20,13 +20,14 @@ from core.catalogue.queries import export_view, get_session, programme_slots, se
 from core.catalogue.schema import Job, Recording
 from core.catalogue.transcripts import store_transcript
 from core.contracts import ProbeResult, TranscribedSegment, Word
+from core.glossary import hot_words, list_terms
 from core.settings import Settings
 from ingest import media
 from ingest.chunking import plan_chunks
 from ingest.cleaning import clean_segments
 from ingest.speakers import assign_voices, attribute_speakers, programme_turns
 from ingest.storage import recording_dir, relative_to_home, write_json_atomic, write_text_atomic
-from ingest.transcribe import Transcriber
+from ingest.transcribe import MAX_PROMPT_TOKENS, Transcriber
 from ingest.voice_naming import carry_confirmed, name_voices
 from ingest.voices_io import (
     DiarizerFactory,
@@ -41,6 +42,8 @@ from ingest.voices_io import (
 )
 
 log = logging.getLogger(__name__)
+# Names split into short tokens (« Kaddouri »: 4): a generous bound; the transcriber cuts exactly.
+PROMPT_CHARS_PER_TOKEN = 4
 
 
 @dataclass
@@ -221,17 +224,19 @@ def _read_language(ctx: RunContext) -> str | None:
 
 
 def _programme_prompt(ctx: RunContext) -> str | None:
-    # Only the programme's proper nouns: they help Whisper spell speakers and
-    # organisations, whereas long titles in the prompt were measured to make it
-    # skip whole minutes of speech.
+    # Only proper nouns: the programme's people and affiliations, then the series'
+    # glossary; long titles in the prompt were measured to make Whisper skip
+    # whole minutes of speech. People come first, so the transcriber's token cut
+    # (MAX_PROMPT_TOKENS) drops the least specific words.
     with ctx.catalogue.session() as db:
         session = get_session(db, ctx.session_slug, include_drafts=True)
-        names = []
+        names, affiliations = [], []
         for person in session_people(session):
             names.append(person.person.name)
             if person.affiliation:
-                names.append(person.affiliation)
-    words = list(dict.fromkeys(names))
+                affiliations.append(person.affiliation)
+        terms = list_terms(db, session.series) if session.series is not None else []
+        words = hot_words(names, affiliations, terms, MAX_PROMPT_TOKENS * PROMPT_CHARS_PER_TOKEN)
     return ", ".join(words) + "." if words else None
 
 
