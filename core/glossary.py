@@ -269,6 +269,7 @@ class Suggester:
         self.exact: dict[str, str] = {}
         self.sounds: dict[str, str] = {}
         self.by_start: dict[str, list[tuple[str, str]]] = {}
+        self.longest = 0  # letters of the longest spelling (plus slack for a misspelling)
         for entry in terms:
             spellings = [entry.term, *(entry.heard_as or "").splitlines()]
             surname = entry.term.split()[-1]
@@ -281,6 +282,7 @@ class Suggester:
             if not ascii_key(spelling):
                 continue
             self.exact.setdefault(ascii_key(spelling), term)
+            self.longest = max(self.longest, len(ascii_key(spelling)) + 4)
             sound = sound_key(spelling)
             self.sounds.setdefault(sound, term)
             if len(sound) >= 4:
@@ -291,11 +293,12 @@ class Suggester:
         if not self.exact:
             return []
         words = text.split()
-        unsure = {ascii_key(w) for w in doubtful}
+        keys = [_word_key(w) for w in words]  # a span's key is its words' keys joined
+        unsure = {_word_key(w) for w in doubtful}
         found: list[Suggestion] = []
         i = 0
         while i < len(words):
-            match = self._match(words, i, unsure)
+            match = self._match(words, keys, i, unsure)
             if match is None:
                 i += 1
                 continue
@@ -306,28 +309,32 @@ class Suggester:
             i += span
         return found
 
-    def _match(self, words: list[str], i: int, unsure: set[str]) -> tuple[int, str] | None:
-        for span in (1, 2, 3):  # the shortest: « Solnier, de » is not a name
-            if i + span > len(words) or any(_ends_clause(w) for w in words[i : i + span - 1]):
+    def _match(
+        self, words: list[str], keys: list[str], i: int, unsure: set[str]
+    ) -> tuple[int, str] | None:
+        key = ""
+        for j in range(i, min(i + 3, len(words))):  # the shortest: « Solnier, de » is no name
+            key += keys[j]
+            if len(key) > self.longest:
                 break
-            piece = "".join(words[i : i + span])
-            key = ascii_key(piece)
-            if len(key) < 3:
-                continue
-            term = self.exact.get(key) or self.sounds.get(sound_key(piece))
-            if term is not None:
-                return span, term
-        key = ascii_key(words[i])
-        if key in unsure and len(key) >= 4:
-            term = _closest(
-                sound_key(words[i]), tuple(self.by_start.get(sound_key(words[i])[:1], ()))
-            )
+            if len(key) >= 3:
+                term = self.exact.get(key) or self.sounds.get(sound_key(key))
+                if term is not None:
+                    return j - i + 1, term
+            if words[j][-1:] in _CLAUSE_ENDS:
+                break
+        if keys[i] in unsure and len(keys[i]) >= 4:
+            sound = sound_key(keys[i])
+            term = _closest(sound, self.by_start.get(sound[:1], ()))
             if term is not None:
                 return 1, term
         return None
 
 
-@lru_cache(maxsize=4096)
+_word_key = lru_cache(maxsize=65536)(ascii_key)
+
+
+@lru_cache(maxsize=65536)
 def sound_key(text: str) -> str:
     """Return a rough French sound key: "Cityscoot" and "Sitiscoute" share "sitisku"."""
     key = ascii_key(text)
@@ -357,11 +364,10 @@ _SOUNDS = [
 ]
 
 
-def _ends_clause(word: str) -> bool:
-    return word[-1:] in ".,;:!?»)”"
+_CLAUSE_ENDS = frozenset(".,;:!?»)”")
 
 
-def _closest(sound: str, candidates: tuple[tuple[str, str], ...]) -> str | None:
+def _closest(sound: str, candidates: Sequence[tuple[str, str]]) -> str | None:
     """Return the term whose sound key is within 1 edit (2 when 8 letters or more)."""
     best, best_distance = None, 99
     allowed = 2 if len(sound) >= 8 else 1
