@@ -127,10 +127,10 @@ def glossary_prompts(home: Path) -> tuple[dict[str, str | None], list[str]]:
             "none": None,
             "programme": programme_prompt(),  # what ingest gave séance 4 before the glossary
             "programme_and_glossary": _programme_prompt(
-                SimpleNamespace(catalogue=catalogue, session_slug=demo.SESSION)
+                SimpleNamespace(catalogue=catalogue, settings=settings, session_slug=demo.SESSION)
             ),
             "glossary_only": _programme_prompt(
-                SimpleNamespace(catalogue=catalogue, session_slug=NO_PROGRAMME)
+                SimpleNamespace(catalogue=catalogue, settings=settings, session_slug=NO_PROGRAMME)
             ),
         }
     finally:

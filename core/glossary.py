@@ -12,7 +12,7 @@ Terms are unique per series once folded (case, accents, punctuation).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -207,45 +207,46 @@ def proper_nouns(text: str) -> list[tuple[str, str]]:
 
 
 def hot_words(
-    names: Sequence[str],
-    affiliations: Sequence[str],
+    programme: Sequence[tuple[str, str]],
     terms: Sequence[GlossaryTerm],
     max_chars: int,
+    affiliations: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """Order the recogniser's hot words: people first, the programme before the glossary.
+    """Order the recogniser's hot words, the most specific first, within `max_chars` of prompt.
 
-    Within a kind of glossary term, those added by hand (often a misheard word
-    someone corrected) come before the seeded ones, newest first. The list stops
-    before `max_chars` of prompt, so what the transcriber cuts is the least useful.
+    First the session's programme, each person followed by their affiliation (as
+    they are introduced: measured better than all names, then all organisations);
+    then the glossary's terms added by hand (often a misheard word someone
+    corrected), newest first; then the seeded ones, people (with the affiliation
+    `affiliations` gives them) before organisations, places and terms. The list
+    stops before the prompt ", ".join(words) + "." would exceed `max_chars`:
+    longer prompts made Whisper base skip whole turns of speech.
     """
+    affiliations = affiliations or {}
+    rank = {"person": 0, "organisation": 1, "place": 2, "term": 3}
     by_hand = sorted(
         (t for t in terms if t.created_by != SEEDED_BY), key=lambda t: t.created_at, reverse=True
     )
-    seeded = sorted((t for t in terms if t.created_by == SEEDED_BY), key=lambda t: t.id)
-
-    def glossary(*kinds: str) -> list[str]:
-        return [t.term for t in by_hand + seeded if t.kind in kinds]
-
-    ordered = [
-        *names,
-        *glossary("person"),
-        *affiliations,
-        *glossary("organisation"),
-        *glossary("place"),
-        *glossary("term"),
-    ]
+    seeded = sorted(
+        (t for t in terms if t.created_by == SEEDED_BY), key=lambda t: (rank.get(t.kind, 4), t.id)
+    )
+    ordered = [word for pair in programme for word in pair]
+    for term in by_hand + seeded:
+        ordered.append(term.term)
+        if term.kind == "person":
+            ordered.append(affiliations.get(term.term, ""))
     words: list[str] = []
     seen: set[str] = set()
-    used = 0
+    length = 0
     for word in ordered:
         key = fold_words(word)
         if not key or key in seen:
             continue
-        if used + len(word) + 2 > max_chars:
+        if length + len(word) + (2 if words else 1) > max_chars:
             break
         seen.add(key)
         words.append(word)
-        used += len(word) + 2
+        length += len(word) + (2 if len(words) > 1 else 1)
     return words
 
 

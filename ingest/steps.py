@@ -16,8 +16,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from sqlalchemy import select
+
 from core.catalogue.queries import export_view, get_session, programme_slots, session_people
-from core.catalogue.schema import Job, Recording
+from core.catalogue.schema import Job, Person, Recording
 from core.catalogue.transcripts import store_transcript
 from core.contracts import ProbeResult, TranscribedSegment, Word
 from core.glossary import hot_words, list_terms
@@ -27,7 +29,7 @@ from ingest.chunking import plan_chunks
 from ingest.cleaning import clean_segments
 from ingest.speakers import assign_voices, attribute_speakers, programme_turns
 from ingest.storage import recording_dir, relative_to_home, write_json_atomic, write_text_atomic
-from ingest.transcribe import MAX_PROMPT_TOKENS, Transcriber
+from ingest.transcribe import Transcriber
 from ingest.voice_naming import carry_confirmed, name_voices
 from ingest.voices_io import (
     DiarizerFactory,
@@ -42,8 +44,6 @@ from ingest.voices_io import (
 )
 
 log = logging.getLogger(__name__)
-# Names split into short tokens (« Kaddouri »: 4): a generous bound; the transcriber cuts exactly.
-PROMPT_CHARS_PER_TOKEN = 4
 
 
 @dataclass
@@ -225,18 +225,16 @@ def _read_language(ctx: RunContext) -> str | None:
 
 def _programme_prompt(ctx: RunContext) -> str | None:
     # Only proper nouns: the programme's people and affiliations, then the series'
-    # glossary; long titles in the prompt were measured to make Whisper skip
-    # whole minutes of speech. People come first, so the transcriber's token cut
-    # (MAX_PROMPT_TOKENS) drops the least specific words.
+    # glossary (core.glossary.hot_words), within `hotwords_max_chars`; long titles
+    # in the prompt, or simply too many names, were measured to make Whisper skip
+    # whole turns of speech.
     with ctx.catalogue.session() as db:
         session = get_session(db, ctx.session_slug, include_drafts=True)
-        names, affiliations = [], []
-        for person in session_people(session):
-            names.append(person.person.name)
-            if person.affiliation:
-                affiliations.append(person.affiliation)
+        programme = [(p.person.name, p.affiliation) for p in session_people(session)]
         terms = list_terms(db, session.series) if session.series is not None else []
-        words = hot_words(names, affiliations, terms, MAX_PROMPT_TOKENS * PROMPT_CHARS_PER_TOKEN)
+        names = [t.term for t in terms if t.kind == "person"]
+        known = db.execute(select(Person.name, Person.affiliation).where(Person.name.in_(names)))
+        words = hot_words(programme, terms, ctx.settings.hotwords_max_chars, dict(known.all()))
     return ", ".join(words) + "." if words else None
 
 

@@ -5,6 +5,7 @@ Real ffmpeg and SQLite; the scripted transcriber records the prompt it was given
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import select
@@ -21,7 +22,7 @@ from tests.support.media_factory import speech_recording
 
 SESSION1 = "2017-01-27-politiques-de-la-ville-intelligente"  # no programme in the manifest
 SPOKEN = "Nous accueillons Neocity et Cityscoot aujourd’hui."
-RECITED = "ParisTech, CNRS, Marne-la-Vallée, Grande Arche."
+RECITED = "Neocity, Tenevia, LKSpatialist, Grande Arche."
 
 
 def _script() -> list[TranscribedSegment]:
@@ -31,13 +32,17 @@ def _script() -> list[TranscribedSegment]:
     return [TranscribedSegment(0, len(tokens) * 300, text, words)]
 
 
-def _ingest(catalogue: Catalogue, settings: Settings, tmp_path: Path, slug: str):
-    recording = tmp_path / f"{slug}.wav"
-    speech_recording(recording, [("fr+edward", "Bonjour à tous.")])
+def _ingest(
+    catalogue: Catalogue, settings: Settings, tmp_path: Path, slug: str, said: str = "Bonjour."
+) -> list[str]:
+    recording = tmp_path / f"{slug}-{len(said)}.wav"
+    speech_recording(recording, [("fr+edward", said)])
     transcriber = ScriptedTranscriber(_script())
     job = ingest_file(catalogue, settings, recording, session_slug=slug, transcriber=transcriber)
     assert job.state == "done"
-    return transcriber.calls[0].initial_prompt
+    prompt = transcriber.calls[0].initial_prompt
+    assert len(prompt) <= settings.hotwords_max_chars
+    return [p.strip() for p in prompt.rstrip(".").split(",")]
 
 
 def test_a_session_without_programme_gets_its_series_glossary_as_hot_words(
@@ -47,13 +52,11 @@ def test_a_session_without_programme_gets_its_series_glossary_as_hot_words(
         add_term(
             db, series_or_error(db, "ville-intelligente-cycle-2"), "Grande Arche", kind="place"
         )
-    prompt = _ingest(seeded_catalogue, settings, tmp_path, SESSION1)
-    names = [p.strip() for p in prompt.rstrip(".").split(",")]
-    # People first, then organisations, places; the place added by hand before seeded ones.
-    assert names[:2] == ["Gilles Jeannot", "François Ménard"]
+    names = _ingest(seeded_catalogue, settings, tmp_path, SESSION1)
+    # The term added by hand first, then the seeded people each with their affiliation.
+    assert names[:5] == ["Grande Arche", "Gilles Jeannot", "LATTS", "François Ménard", "PUCA"]
+    assert names[names.index("Pierre Saulnier") + 1] == "Neocity"
     assert {"Neocity", "Tenevia", "LKSpatialist", "Cityscoot", "PUCA", "LATTS"} <= set(names)
-    assert names.index("Ludovic Halbert") < names.index("LATTS") < names.index("Grande Arche")
-    assert names.index("Grande Arche") < names.index("Marne-la-Vallée")
     # Whisper reciting glossary terms at the end is cleaned away, as for programme names.
     with seeded_catalogue.session() as db:
         transcript = current_transcript(db, get_session(db, SESSION1, include_drafts=True))
@@ -61,11 +64,14 @@ def test_a_session_without_programme_gets_its_series_glossary_as_hot_words(
         assert list(texts) == [SPOKEN]
 
 
-def test_the_sessions_own_speakers_come_before_the_series_glossary(
+def test_the_sessions_programme_comes_first_and_the_prompt_stays_within_its_budget(
     seeded_catalogue: Catalogue, settings: Settings, tmp_path: Path
 ) -> None:
-    prompt = _ingest(seeded_catalogue, settings, tmp_path, SESSION4)
-    names = [p.strip() for p in prompt.rstrip(".").split(",")]
-    assert names[:4] == ["Gilles Jeannot", "François Ménard", "Stève Bernardin", "Marie Veltz"]
+    names = _ingest(seeded_catalogue, settings, tmp_path, SESSION4)
+    # As each speaker is introduced: the person, then their affiliation.
+    assert names[:5] == ["Gilles Jeannot", "LATTS", "François Ménard", "PUCA", "Stève Bernardin"]
     assert len(names) == len(set(names))  # LATTS once, though programme and glossary both say it
+    assert "CNRS" not in names  # séance 4's programme fills the default budget
+    roomy = replace(settings, hotwords_max_chars=400)
+    names = _ingest(seeded_catalogue, roomy, tmp_path, SESSION4, "Bonsoir à tous.")
     assert names[-4:] == ["CNRS", "ParisTech", "Paris-Est", "Marne-la-Vallée"]
