@@ -11,10 +11,11 @@ series' glossary seeded on import); and the glossary alone, as a session of the
 series whose programme is not entered yet gets it. Each transcript is cleaned
 as ingest cleans it. Prints one JSON object: per prompt, the WER, and the share
 of glossary terms said in the reference that come out spelled right (case
-ignored, accents not), overall and per term. It also times the editor's
-offers (`core.glossary.Suggester`) over a 3-hour session (2,700 segments of the
-same text, one word in ten doubtful) with the seeded glossary and with one of
-500 terms; `--editor-only` skips the recogniser.
+ignored, accents not), overall and per term, and what the editor would offer
+on that transcript (words under the doubt threshold as ingest stores them).
+It also times the editor's offers (`core.glossary.Suggester`) over a 3-hour
+session (2,700 segments of the same text, one word in ten doubtful) with the
+seeded glossary and with one of 500 terms; `--editor-only` skips the recogniser.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ from benchmarks.transcribe import machine_info  # noqa: E402
 from cli import demo  # noqa: E402
 from core.catalogue import open_catalogue  # noqa: E402
 from core.catalogue.importer import apply_manifest  # noqa: E402
-from core.glossary import list_terms, series_or_error  # noqa: E402
+from core.catalogue.schema import GlossaryTerm  # noqa: E402
+from core.glossary import Suggester, list_terms, series_or_error  # noqa: E402
 from core.manifest import load_manifest  # noqa: E402
 from core.settings import load_settings  # noqa: E402
 from ingest.cleaning import clean_segments  # noqa: E402
@@ -80,13 +82,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.editor_only:
         with tempfile.TemporaryDirectory() as tmp:
             _prompts, terms = glossary_prompts(Path(tmp) / "home")
-        print(json.dumps({"editor": editor_cost(terms)}, indent=2))
+        print(json.dumps({"editor": editor_cost(list(terms))}, indent=2))
         return 0
     engine = demo.choose_voices(args.engine)
     script = INTRODUCTIONS + demo.SCRIPT
     reference = " ".join(turn.text for turn in script)
     with tempfile.TemporaryDirectory() as tmp:
         prompts, terms = glossary_prompts(Path(tmp) / "home")
+        glossary = Suggester([GlossaryTerm(term=t, kind=k, heard_as="") for t, k in terms.items()])
         audio = speak(script, Path(tmp), args.models_dir, engine)
         transcriber = WhisperTranscriber(resolve_model(args.model, args.models_dir))
         transcriber.load()
@@ -96,8 +99,10 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             result = transcriber.transcribe(audio, language="fr", initial_prompt=prompt)
             used = result.settings.get("initial_prompt")
-            text = " ".join(s.text for s in clean_segments(result.segments, "fr", used))
+            cleaned = clean_segments(result.segments, "fr", used)
+            text = " ".join(s.text for s in cleaned)
             runs[name] = score(reference, text, said) | {
+                "editor_offers": offers(cleaned, glossary),
                 "prompt": used,
                 "transcribe_s": round(time.perf_counter() - started, 1),
                 "transcript": text.strip(),
@@ -108,13 +113,13 @@ def main(argv: list[str] | None = None) -> int:
         "recording_s": round(result.duration_ms / 1000, 1),
         "glossary_terms_said": said,
         "runs": runs,
-        "editor": editor_cost(terms),
+        "editor": editor_cost(list(terms)),
     }
     print(json.dumps(report, indent=2, ensure_ascii=False, default=str))
     return 0
 
 
-def glossary_prompts(home: Path) -> tuple[dict[str, str | None], list[str]]:
+def glossary_prompts(home: Path) -> tuple[dict[str, str | None], dict[str, str]]:
     """Import the seed manifest (which seeds the glossary); return the prompts and its terms."""
     settings = load_settings(test_config={"ARCHIVE_HOME": str(home)})
     catalogue = open_catalogue(settings)
@@ -122,7 +127,7 @@ def glossary_prompts(home: Path) -> tuple[dict[str, str | None], list[str]]:
         with catalogue.session() as db:
             apply_manifest(db, load_manifest(demo.SEED_MANIFEST))
         with catalogue.session() as db:
-            terms = [t.term for t in list_terms(db, series_or_error(db, SERIES))]
+            terms = {t.term: t.kind for t in list_terms(db, series_or_error(db, SERIES))}
         prompts = {
             "none": None,
             "programme": programme_prompt(),  # what ingest gave séance 4 before the glossary
@@ -138,11 +143,18 @@ def glossary_prompts(home: Path) -> tuple[dict[str, str | None], list[str]]:
     return prompts, terms
 
 
+def offers(segments: list, glossary: Suggester) -> list[str]:
+    """Return what the editor offers on a transcript ("heard -> term"), doubt as stored."""
+    threshold = load_settings(test_config={}).doubt_threshold
+    found = []
+    for segment in segments:
+        unsure = [w.text for w in segment.words if w.probability < threshold]
+        found += [f"{o.heard} -> {o.term}" for o in glossary.suggest(segment.text, unsure)]
+    return found
+
+
 def editor_cost(terms: list[str], segments: int = 2700) -> dict:
     """Time the editor's offers for a 3-hour session: seeded glossary, and 500 terms."""
-    from core.catalogue.schema import GlossaryTerm
-    from core.glossary import Suggester
-
     texts = [turn.text for turn in INTRODUCTIONS + demo.SCRIPT]
     lines = [" ".join(texts[i % len(texts)].split()[:14]) for i in range(segments)]
     doubtful = [line.split()[::10] for line in lines]

@@ -270,6 +270,7 @@ class Suggester:
         self.exact: dict[str, str] = {}
         self.sounds: dict[str, str] = {}
         self.by_start: dict[str, list[tuple[str, str]]] = {}
+        self.near: dict[str, str | None] = {}  # sound key of a doubtful word -> closest term
         self.longest = 0  # letters of the longest spelling (plus slack for a misspelling)
         for entry in terms:
             spellings = [entry.term, *(entry.heard_as or "").splitlines()]
@@ -287,15 +288,16 @@ class Suggester:
             sound = sound_key(spelling)
             self.sounds.setdefault(sound, term)
             if len(sound) >= 4:
-                self.by_start.setdefault(sound[0], []).append((sound, term))
+                for letter in set(sound[:2]):  # a misheard first sound (« l'Opika »)
+                    self.by_start.setdefault(letter, []).append((sound, term))
 
     def suggest(self, text: str, doubtful: Iterable[str] = ()) -> list[Suggestion]:
         """Return the terms to offer for a segment's text (doubtful: words said unsure)."""
         if not self.exact:
             return []
-        words = text.split()
+        words = [_ELISION.sub("", w) for w in text.split()]  # « l'Opika »: the name is « Opika »
         keys = [_word_key(w) for w in words]  # a span's key is its words' keys joined
-        unsure = {_word_key(w) for w in doubtful}
+        unsure = {_word_key(_ELISION.sub("", w)) for w in doubtful}
         found: list[Suggestion] = []
         i = 0
         while i < len(words):
@@ -326,9 +328,11 @@ class Suggester:
                 break
         if keys[i] in unsure and len(keys[i]) >= 4:
             sound = sound_key(keys[i])
-            term = _closest(sound, self.by_start.get(sound[:1], ()))
-            if term is not None:
-                return 1, term
+            if sound not in self.near:
+                candidates = {c for letter in set(sound[:2]) for c in self.by_start.get(letter, ())}
+                self.near[sound] = _closest(sound, sorted(candidates))
+            if self.near[sound] is not None:
+                return 1, self.near[sound]
         return None
 
 
@@ -366,12 +370,13 @@ _SOUNDS = [
 
 
 _CLAUSE_ENDS = frozenset(".,;:!?»)”")
+_ELISION = re.compile(r"^(?:[cdjlmnst]|qu)['’](?=\w)", re.IGNORECASE)
 
 
 def _closest(sound: str, candidates: Sequence[tuple[str, str]]) -> str | None:
-    """Return the term whose sound key is within 1 edit (2 when 8 letters or more)."""
+    """Return the term whose sound key is closest, within 1 edit (2 from 5 sounds, 3 from 9)."""
     best, best_distance = None, 99
-    allowed = 2 if len(sound) >= 8 else 1
+    allowed = 1 if len(sound) < 5 else 2 if len(sound) < 9 else 3
     for other, term in candidates:
         if abs(len(other) - len(sound)) > allowed:
             continue

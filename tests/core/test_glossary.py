@@ -133,6 +133,14 @@ def test_misheard_names_get_the_glossary_spelling_offered(seeded_catalogue: Cata
     assert suggester.suggest("Sitiscoute loue des scooters.") == [
         Suggestion("Sitiscoute", "Cityscoot")
     ]
+    # Heard by base on the benchmark's recording, each word marked doubtful.
+    heard = "organisé par l'Opika et Tynvia, puis Citesco."
+    assert suggester.suggest(heard, doubtful=["l'Opika", "Tynvia,", "Citesco."]) == [
+        Suggestion("Opika", "PUCA"),  # the elided article is not part of the name
+        Suggestion("Tynvia", "Tenevia"),
+        Suggestion("Citesco", "Cityscoot"),
+    ]
+    assert suggester.suggest(heard) == []
     # Right already, or only near a term while the recogniser was sure: nothing to offer.
     assert suggester.suggest("Neocity et Tenevia, puis Ténévilla.") == []
 
