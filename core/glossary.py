@@ -346,7 +346,7 @@ def sound_key(text: str) -> str:
     for pattern, sound in _SOUNDS:
         key = pattern.sub(sound, key)
     key = re.sub(r"(.)\1+", r"\1", key)
-    return re.sub(r"(?<=..)[estxd]+$", "", key)  # silent endings
+    return re.sub(r"(?<=...)[estxd]{1,2}$", "", key)  # silent endings, never the stem
 
 
 _SOUNDS = [
