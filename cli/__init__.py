@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from cli import catalogue, ingest, replace, search, serve, users, voiceprints, worker
+from cli import catalogue, glossary, ingest, replace, search, serve, users, voiceprints, worker
 from cli.context import Context
 
 
@@ -30,6 +30,7 @@ for command in (
     ingest.diarize_command,
     catalogue.sessions_command,
     catalogue.export_command,
+    glossary.glossary_group,
     replace.replace_command,
     search.search_command,
     search.reindex_command,

@@ -19,13 +19,14 @@ def import_command(ctx: Context, manifest: Path) -> None:
     """Load series, people and sessions from a YAML manifest (re-import updates)."""
     from core.catalogue.importer import apply_manifest
     from core.catalogue.queries import current_transcript, get_session
+    from core.glossary import GlossaryLimits
     from core.manifest import load_manifest
     from index.errors import SearchIndexError
 
     try:
         loaded = load_manifest(manifest)
         with ctx.catalogue.session() as db:
-            report = apply_manifest(db, loaded)
+            report = apply_manifest(db, loaded, GlossaryLimits.from_settings(ctx.settings))
         with ctx.catalogue.session() as db:
             transcribed = [
                 slug

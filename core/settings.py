@@ -77,6 +77,12 @@ class Settings:
     replace_max_occurrences: int = setting(
         2000, "most occurrences one find-and-replace previews or applies"
     )
+    hotwords_max_chars: int = setting(
+        225,
+        "longest hot-word prompt given to Whisper (programme names, then the series' glossary)",
+    )
+    glossary_max_terms: int = setting(500, "most glossary terms one series may hold")
+    glossary_term_chars: int = setting(80, "longest glossary term, in characters (at most 200)")
     media_max_age_s: int = setting(365 * 24 * 3600, "cache lifetime of media files")
     accel_redirect: str = setting(
         "",

@@ -18,10 +18,13 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from sqlalchemy import select
+
 from core.catalogue.queries import export_view, get_session, programme_slots, session_people
-from core.catalogue.schema import Job, Recording
+from core.catalogue.schema import Job, Person, Recording
 from core.catalogue.transcripts import store_transcript
 from core.contracts import ProbeResult, TranscribedSegment, Word
+from core.glossary import hot_words, list_terms
 from core.settings import Settings
 from ingest import media
 from ingest.chunking import plan_chunks
@@ -276,17 +279,17 @@ def _read_language(ctx: RunContext) -> str | None:
 
 
 def _programme_prompt(ctx: RunContext) -> str | None:
-    # Only the programme's proper nouns: they help Whisper spell speakers and
-    # organisations, whereas long titles in the prompt were measured to make it
-    # skip whole minutes of speech.
+    # Only proper nouns: the programme's people and affiliations, then the series'
+    # glossary (core.glossary.hot_words), within `hotwords_max_chars`; long titles
+    # in the prompt, or simply too many names, were measured to make Whisper skip
+    # whole turns of speech.
     with ctx.catalogue.session() as db:
         session = get_session(db, ctx.session_slug, include_drafts=True)
-        names = []
-        for person in session_people(session):
-            names.append(person.person.name)
-            if person.affiliation:
-                names.append(person.affiliation)
-    words = list(dict.fromkeys(names))
+        programme = [(p.person.name, p.affiliation) for p in session_people(session)]
+        terms = list_terms(db, session.series) if session.series is not None else []
+        names = [t.term for t in terms if t.kind == "person"]
+        known = db.execute(select(Person.name, Person.affiliation).where(Person.name.in_(names)))
+        words = hot_words(programme, terms, ctx.settings.hotwords_max_chars, dict(known.all()))
     return ", ".join(words) + "." if words else None
 
 

@@ -38,6 +38,7 @@ from portal import (
 from portal.resources import templates_dir
 from portal.workspace import (
     editing,
+    glossary,
     home,
     jobs,
     publishing,
@@ -68,6 +69,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     editing.bp,
     transcript.bp,
     replace.bp,
+    glossary.bp,
     publishing.bp,
     users.bp,
     voices.bp,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from core.catalogue.schema import Appearance, Person, ProgrammeItem, Series, Session
 from core.errors import ManifestError
+from core.glossary import GlossaryLimits, seed_if_empty
 from core.manifest import ItemEntry, Manifest, SessionEntry
 
 
@@ -39,8 +40,13 @@ class ImportReport:
         return "; ".join(parts) or "nothing to import"
 
 
-def apply_manifest(db: OrmSession, manifest: Manifest) -> ImportReport:
-    """Upsert the manifest's series, people and sessions; the caller commits."""
+def apply_manifest(
+    db: OrmSession, manifest: Manifest, glossary_limits: GlossaryLimits | None = None
+) -> ImportReport:
+    """Upsert the manifest's series, people and sessions; the caller commits.
+
+    A series whose glossary is empty gets one seeded from its programme.
+    """
     report = ImportReport()
     _check_references(db, manifest)
     for entry in manifest.series:
@@ -59,6 +65,9 @@ def apply_manifest(db: OrmSession, manifest: Manifest) -> ImportReport:
     for entry in manifest.sessions:
         _apply_session(db, entry, affiliations, report)
     db.flush()
+    for entry in manifest.series:
+        series = db.scalar(select(Series).where(Series.slug == entry.slug))
+        seed_if_empty(db, series, glossary_limits)
     return report
 
 

@@ -273,6 +273,31 @@ class Voiceprint(Base):
     person: Mapped[Person] = relationship()
 
 
+class GlossaryTerm(Base):
+    """A name, place, organisation or term of a series, spelled as it should be.
+
+    It joins the programme's names in the recogniser's hot words at the next
+    ingest and is offered in the editor when a word sounds like it. `heard_as`
+    lists misspellings seen in transcripts ("Néo City"), one per line.
+    """
+
+    __tablename__ = "glossary_terms"
+    __table_args__ = (UniqueConstraint("series_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"))
+    term: Mapped[str] = mapped_column(String(200))
+    # The folded term (core.text.fold_words): one entry per spelling, whatever its case/accents.
+    key: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="term")  # core.glossary.KINDS
+    heard_as: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    series: Mapped[Series] = relationship()
+
+
 class Job(Base):
     """A background or foreground ingest run, with the step it reached."""
 

@@ -13,10 +13,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from sqlalchemy import select
 
-from core.catalogue.queries import list_series
+from core.catalogue.queries import get_series, list_series
+from core.catalogue.schema import Series, Session
 from core.corrections import VersionConflict
 from core.errors import CatalogueError
+from core.glossary import list_terms
 from core.replace import (
     MAX_PHRASE_CHARS,
     ReplaceError,
@@ -25,6 +28,7 @@ from core.replace import (
     check_phrases,
     find_occurrences,
 )
+from core.text import fold_words
 from portal.extensions import archive, get_db
 from portal.workspace import enqueue_reindex, make_blueprint, session_or_404
 
@@ -126,8 +130,32 @@ def _page(args, refusal: str | None = None, status: int = 200):
             **({"session": session.slug} if session else {}),
         },
         refusal=refusal,
+        glossaries=_glossaries(db, scope, session, new, occurrences) if new and not refusal else [],
     )
     return page, status
+
+
+def _glossaries(db, scope: str, session, new: str, occurrences) -> list[tuple[Series, bool]]:
+    """Return the series whose glossary could take NEW, each saying if it already has it.
+
+    The session's series, the chosen series, or for the whole archive the series
+    of the sessions where OLD was found.
+    """
+    if session is not None:
+        found = [session.series] if session.series is not None else []
+    elif scope.startswith("series:"):
+        found = [get_series(db, scope.partition(":")[2])]
+    else:
+        slugs = {o.session_slug for o in occurrences or []}
+        found = list(
+            db.scalars(select(Series).join(Session).where(Session.slug.in_(slugs)).distinct())
+        )
+    key = fold_words(new)
+    return [
+        (series, any(t.key == key for t in list_terms(db, series)))
+        for series in found
+        if series is not None
+    ]
 
 
 def _scope(value: str) -> dict[str, str]:

@@ -34,6 +34,7 @@ from portal.extensions import archive, get_db
 from portal.media import resolve_inside, send_path
 from portal.services.bounds import ID, parse_int
 from portal.workspace import enqueue_reindex, make_blueprint, session_or_404
+from portal.workspace.glossary import editor_hints
 from portal.workspace.voices import VOICE_PREFIX, voice_rows
 
 bp = make_blueprint("workspace_transcript", __name__)
@@ -68,6 +69,7 @@ def editor(slug: str):
         voice_label=lambda label: voice_name(label, language),
         words_of_segment=lambda seg: [str(w[2]).strip() for w in seg.words or []],
         doubtful_words=lambda seg: doubtful_words(seg, archive().settings.doubt_threshold),
+        glossary_hints=editor_hints(db, session, archive().settings.doubt_threshold),
     )
 
 

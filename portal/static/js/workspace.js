@@ -326,6 +326,30 @@
     doubts.forEach(function (button) {
       button.addEventListener("click", function () { openDoubt(button); });
     });
+
+    // Glossary spellings: put the term in place of the words heard, as if typed (then saved
+    // with the other corrections). Alt+G takes the focused segment's first offer.
+    var useHint = function (button) {
+      var text = button.closest(".ws-segment").querySelector(".ws-text");
+      var at = text.value.indexOf(button.dataset.heard);
+      if (at < 0 || text.readOnly) return;
+      text.value = text.value.slice(0, at) + button.dataset.term +
+        text.value.slice(at + button.dataset.heard.length);
+      text.dispatchEvent(new Event("input", { bubbles: true }));
+      text.focus();
+      text.setSelectionRange(at, at + button.dataset.term.length);
+      button.disabled = true;
+    };
+    editor.querySelectorAll(".ws-glossary-hint").forEach(function (button) {
+      button.addEventListener("click", function () { useHint(button); });
+    });
+    editor.addEventListener("keydown", function (event) {
+      if (!event.altKey || event.code !== "KeyG" || !event.target.classList.contains("ws-text")) return;
+      var hint = event.target.closest(".ws-segment").querySelector(".ws-glossary-hint:not(:disabled)");
+      if (!hint) return;
+      event.preventDefault();
+      useHint(hint);
+    });
     var nextDoubt = function (from) {
       var li = from && from.closest && from.closest(".ws-segment");
       var current = editor.querySelector(".ws-doubt.is-current");
