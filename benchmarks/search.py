@@ -28,6 +28,9 @@ times: "update" reports the median and slowest seconds, the median CPU time, and
 searcher then takes to serve the new state (`refresh_median_s`). The index's
 content is unchanged afterwards, so a built `--index` stays reusable.
 
+The searcher keeps frequent words' decoded posting lists (`index.termcache`,
+as a portal process does); `--postings-cache-mb 0` measures without them.
+
 Searches see what the portal's do: the sessions the catalogue publishes, handed
 in with each request; `--drafts 0.1` leaves one session in ten out of that set,
 so that the visibility mask has documents to hide.
@@ -429,6 +432,9 @@ def main() -> None:
     parser.add_argument("--load-s", type=float, default=120.0, help="time budget under load")
     parser.add_argument("--skip-normal", action="store_true", help="only hostile figures")
     parser.add_argument("--cuts", type=float, default=0.0, help="share of mid-sentence cuts")
+    parser.add_argument(
+        "--postings-cache-mb", type=float, default=None, help="kept posting lists (0: none)"
+    )
     parser.add_argument("--updates", type=int, default=3, help="timed session reindexes (0: none)")
     args = parser.parse_args()
 
@@ -445,7 +451,8 @@ def main() -> None:
     gen = current_generation(index_dir)
     size_mb = round(sum(p.stat().st_size for p in gen.iterdir()) / 2**20, 1)
 
-    searcher = Searcher(index_dir)
+    cache = {} if args.postings_cache_mb is None else {"postings_cache_mb": args.postings_cache_mb}
+    searcher = Searcher(index_dir, **cache)
     sessions = searcher.tables.values.get("session", [])
     every = round(1 / args.drafts) if args.drafts > 0 else 0
     published = frozenset(s for i, s in enumerate(sessions) if not every or i % every)

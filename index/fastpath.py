@@ -30,8 +30,9 @@ from whoosh.query import (
 )
 from whoosh.util.numeric import byte_to_length
 
-from index.postings import positions, read_postings
+from index.postings import Postings, positions, read_postings
 from index.schema import TEXT_FIELDS
+from index.termcache import PostingsCache
 
 K1, B = 1.2, 0.75  # Whoosh's BM25F defaults, so both paths rank alike
 _BYTE_LENGTHS = np.array([1] + [byte_to_length(b) for b in range(1, 256)], dtype=np.float64)
@@ -78,6 +79,14 @@ class Segment:
     offset: int
     lengths: SegmentLengths
     deleted: np.ndarray | None  # sorted local docnums, None when there are none
+    key: object = None  # the segment's id, what its cached posting lists are filed under
+    cache: PostingsCache | None = None
+
+    def postings(self, field_name: str, text: str) -> Postings:
+        """Return a word's postings in this segment (from the searcher's cache when kept)."""
+        if self.cache is None:
+            return read_postings(self.reader, field_name, text)
+        return self.cache.postings(self.reader, self.key, field_name, text)
 
 
 def evaluate(searcher, query: Query, segments: list[Segment]):
@@ -114,7 +123,7 @@ def _eval(q: Query, seg: Segment, stats: _Stats):
     if q is NullQuery:
         return _EMPTY
     if isinstance(q, Term):
-        found = read_postings(reader, q.fieldname, q.text)
+        found = seg.postings(q.fieldname, q.text)
         ids, weights = found.ids, found.weights
         if q.fieldname not in TEXT_FIELDS:
             return ids, weights * q.boost  # unscored fields: Whoosh's WeightScorer
@@ -131,7 +140,7 @@ def _eval(q: Query, seg: Segment, stats: _Stats):
             scores += word_scores[np.searchsorted(word_ids, ids)]
         return ids, scores
     if isinstance(q, MultiTerm):  # prefixes, wildcards, ranges: constant score
-        parts = [read_postings(reader, q.fieldname, w).ids for w in q._btexts(reader) if w]
+        parts = [seg.postings(q.fieldname, w).ids for w in q._btexts(reader) if w]
         ids = np.unique(np.concatenate(parts)) if parts else _EMPTY[0]
         return ids, np.full(len(ids), float(q.boost))
     if isinstance(q, Every):
@@ -183,7 +192,7 @@ def _phrase(q: Phrase, seg: Segment, stats: _Stats):
     intersected in numpy and only the candidates' positions are decoded.
     """
     field, words = q.fieldname, list(q.words)
-    postings = {w: read_postings(seg.reader, field, w) for w in dict.fromkeys(words)}
+    postings = {w: seg.postings(field, w) for w in dict.fromkeys(words)}
     candidates = None
     for found in sorted(postings.values(), key=lambda p: len(p.ids)):  # rarest first
         ids = found.ids

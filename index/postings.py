@@ -33,14 +33,17 @@ class Postings:
 
     ids: np.ndarray  # sorted local docnums (int64)
     weights: np.ndarray  # term frequencies (float64)
-    postfile: object = None
+    postfile: object = None  # None: read from `source` (reader, field, text) when needed
     blocks: list[tuple[int, int, int, int]] = field(default_factory=list)  # first, at, size, zlib
     inlined: list[bytes] | None = None  # the values of a short list stored with its term
+    source: tuple | None = None
 
     def values_at(self, indices: np.ndarray) -> list[bytes]:
         """Return the raw values of the postings at sorted `indices`, decoding only their blocks."""
         if self.inlined is not None:
             return [self.inlined[i] for i in indices.tolist()]
+        if self.postfile is None and self.source is not None:
+            self.postfile = _matcher(*self.source)._postfile
         firsts = np.array([b[0] for b in self.blocks], dtype=np.int64)
         which = np.searchsorted(firsts, indices, side="right") - 1
         decoded: dict[int, tuple] = {}
@@ -59,13 +62,9 @@ EMPTY = Postings(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64), inl
 def read_postings(reader, field_name: str, text: str) -> Postings:
     """Return the postings of one term in one atomic segment reader (deleted ones may remain)."""
     try:
-        m = reader.postings(field_name, text)
+        m = _matcher(reader, field_name, text)
     except TermNotFound:
         return EMPTY
-    if isinstance(m, FilterMatcher):
-        # Deletions are removed once per segment after evaluation; the filter
-        # may already have moved its child past deleted postings, never others.
-        m = m.child
     if not hasattr(m, "_read_data"):  # an inlined short posting list
         ids, weights, values = [], [], []
         while m.is_active():
@@ -103,6 +102,13 @@ def read_postings(reader, field_name: str, text: str) -> Postings:
         m._postfile,
         [b[:4] for b in blocks],
     )
+
+
+def _matcher(reader, field_name: str, text: str):
+    m = reader.postings(field_name, text)
+    # Deletions are removed once per segment after evaluation; the filter may
+    # already have moved its child past deleted postings, never others.
+    return m.child if isinstance(m, FilterMatcher) else m
 
 
 def _whole(raw: bytes, compression: int) -> tuple:

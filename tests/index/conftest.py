@@ -148,7 +148,7 @@ def index_dir(tmp_path: Path) -> Path:
 WORDS = "ville conseil budget école projet quartier vélo parc marché rue place pont".split()
 
 
-def _text(rng: random.Random) -> str:
+def random_sentence(rng: random.Random) -> str:
     # A sentence each: one segment is one passage (index.documents), so hits name documents.
     words = rng.choices(WORDS, weights=range(len(WORDS), 0, -1), k=rng.randint(3, 25))
     return " ".join(words) + "."
@@ -162,13 +162,16 @@ def busy_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     sessions = ["conseil-2018", "urbanisme-2019"]
     rebuild(
         path,
-        [make_doc(i, sessions[i % 2], "jean-dupont", i * 1000, _text(rng)) for i in range(600)],
+        [
+            make_doc(i, sessions[i % 2], "jean-dupont", i * 1000, random_sentence(rng))
+            for i in range(600)
+        ],
     )
     replace_session(
         path,
         "urbanisme-2019",
         [
-            make_doc(1000 + i, "urbanisme-2019", "paul-martin", i * 1000, _text(rng))
+            make_doc(1000 + i, "urbanisme-2019", "paul-martin", i * 1000, random_sentence(rng))
             for i in range(150)
         ],
     )
