@@ -194,8 +194,11 @@ def _phrase(q: Phrase, seg: Segment, stats: _Stats):
     field, words = q.fieldname, list(q.words)
     postings = {w: seg.postings(field, w) for w in dict.fromkeys(words)}
     candidates = None
-    for found in sorted(postings.values(), key=lambda p: len(p.ids)):  # rarest first
+    for word, found in sorted(postings.items(), key=lambda p: len(p[1].ids)):  # rarest first
         ids = found.ids
+        times = words.count(word)
+        if times > 1:  # "aussi avec aussi": a passage must hold the word twice (weight: count)
+            ids = ids[found.weights >= times]
         candidates = ids if candidates is None else np.intersect1d(candidates, ids, True)
         if not len(candidates):
             return _EMPTY
