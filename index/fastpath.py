@@ -192,6 +192,8 @@ def _phrase(q: Phrase, seg: Segment, stats: _Stats):
     intersected in numpy and only the candidates' positions are decoded.
     """
     field, words = q.fieldname, list(q.words)
+    if not words:
+        return _EMPTY
     postings = {w: seg.postings(field, w) for w in dict.fromkeys(words)}
     candidates = None
     for word, found in sorted(postings.items(), key=lambda p: len(p[1].ids)):  # rarest first
