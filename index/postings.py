@@ -4,7 +4,7 @@ Whoosh stores a block of postings as one pickle of (id deltas, weights,
 values), zlib-compressed. In a positional field the values are each
 posting's pickled positions, and Python pickles them as calls to
 `_codecs.encode`, so unpickling a block costs ~15 times more than its ids and
-weights alone (a frequent word at 1,000 hours: 15 ms of 16). Scoring needs
+weights alone (a frequent word at 1,000 hours: 15 ms against 1 ms). Scoring needs
 only ids and weights: this module decompresses and unpickles each block up to
 where its values begin, and decodes whole blocks only where a phrase needs
 positions. Any block it cannot read that way is read in full, as Whoosh does.

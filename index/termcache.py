@@ -1,7 +1,7 @@
 """Keep the decoded posting lists of frequent words: what common-word searches spend most on.
 
-A word said in 60,000 passages of a 3,000-hour archive takes ~10 ms to read
-and decode, every time it is searched, and frequent words are the ones
+A word said in 60,000 passages of a 3,000-hour archive takes several
+milliseconds to read and decode, every time it is searched, and frequent words are the ones
 searched most. Segments never change once written (deletions are applied
 after evaluation), so a list decoded once stays right for as long as its
 segment is served. Only long lists are kept, compactly (int32 ids, float32
