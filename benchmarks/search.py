@@ -21,6 +21,16 @@ them into passages (`index.documents.passages`), and "cut_recall" reports how
 many of up to 200 two-word phrases (no stop word) said across such a cut are
 found.
 
+`--updates 3` then times the per-session reindex (`index.writer.replace_session`,
+what `worker.indexing.reindex` calls once the catalogue is read) replacing the
+one of the first sessions lasting nearest 3 hours, by the same documents, that many
+times: "update" reports the median and slowest seconds, the median CPU time, and how long a warm
+searcher then takes to serve the new state (`refresh_median_s`). The index's
+content is unchanged afterwards, so a built `--index` stays reusable.
+
+The searcher keeps frequent words' decoded posting lists (`index.termcache`,
+as a portal process does); `--postings-cache-mb 0` measures without them.
+
 Searches see what the portal's do: the sessions the catalogue publishes, handed
 in with each request; `--drafts 0.1` leaves one session in ten out of that set,
 so that the visibility mask has documents to hide.
@@ -30,7 +40,7 @@ Hostile kinds (20 queries each, reported under "hostile"): stars (`*`, `**`,
 (`*tion`), one_letter (`p*`), many_patterns (six two-letter prefixes),
 word_range (`[b TO t]`). They also report their mean CPU time per query
 (`cpu_mean_ms`), and normal kinds the p95 of each query's CPU time
-(`cpu_p95_ms`), which other work on the machine inflates much less than
+(`cpu_p95_ms`, `cpu_p99_ms`, `cpu_max_ms`), which other work on the machine inflates much less than
 latency. `--clients N` then times the
 normal kinds again (50 queries each, within `--load-s` seconds) while N
 threads of the same process loop on hostile queries, as anonymous visitors
@@ -61,7 +71,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from index.documents import SegmentDocument, WordTiming  # noqa: E402
 from index.search import Searcher, SearchRequest  # noqa: E402
 from index.store import current_generation  # noqa: E402
-from index.writer import rebuild  # noqa: E402
+from index.writer import rebuild, replace_session  # noqa: E402
 
 WORDS_PER_HOUR = 9_000
 VOCABULARY = 60_000
@@ -229,6 +239,40 @@ class Corpus:
             t_ms += rng.randrange(300, 1500)
 
 
+def three_hour_session(corpus: Corpus, among: int = 12) -> tuple[str, list[SegmentDocument]]:
+    """Return the slug and documents of the first sessions' one lasting nearest 3 hours."""
+    sessions = itertools.groupby(corpus.documents(), key=lambda d: d.session_slug)
+    first = [(slug, list(docs)) for slug, docs in itertools.islice(sessions, among)]
+    return min(first, key=lambda pair: abs(pair[1][-1].end_ms - 3 * 3_600_000))
+
+
+def time_updates(index_dir: Path, corpus: Corpus, searcher: Searcher, runs: int) -> dict:
+    """Time replacing one ~3-hour session (as a reindex after an edit does) `runs` times.
+
+    CPU time too (the writer works in this process): latency on a shared
+    machine mostly measures the neighbours.
+    """
+    slug, docs = three_hour_session(corpus)
+    update_s, cpu_s, refresh_s = [], [], []
+    for _ in range(runs):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        replace_session(index_dir, slug, docs, timeout_s=30)
+        update_s.append(time.perf_counter() - started)
+        cpu_s.append(time.process_time() - started_cpu)
+        started = time.perf_counter()
+        searcher.refresh()
+        refresh_s.append(time.perf_counter() - started)
+    return {
+        "session_hours": round(docs[-1].end_ms / 3_600_000, 2),
+        "segments": len(docs),
+        "runs": runs,
+        "median_s": round(statistics.median(update_s), 2),
+        "max_s": round(max(update_s), 2),
+        "cpu_median_s": round(statistics.median(cpu_s), 2),
+        "refresh_median_s": round(statistics.median(refresh_s), 2),
+    }
+
+
 def queries(corpus: Corpus, seed: int) -> dict[str, list[SearchRequest]]:
     """Return the benchmark's requests, by kind."""
     rng = random.Random(seed + 2)
@@ -296,10 +340,14 @@ def _phrases(corpus: Corpus, rng: random.Random, n: int) -> list[str]:
 
 def _percentiles(samples_ms: list[float]) -> dict[str, float]:
     ordered = sorted(samples_ms)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * len(ordered))) - 1)]
+
+    def rank(share: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(round(share * len(ordered))) - 1)], 2)
+
     return {
         "p50_ms": round(statistics.median(ordered), 2),
-        "p95_ms": round(p95, 2),
+        "p95_ms": rank(0.95),
+        "p99_ms": rank(0.99),
         "max_ms": round(ordered[-1], 2),
     }
 
@@ -384,6 +432,10 @@ def main() -> None:
     parser.add_argument("--load-s", type=float, default=120.0, help="time budget under load")
     parser.add_argument("--skip-normal", action="store_true", help="only hostile figures")
     parser.add_argument("--cuts", type=float, default=0.0, help="share of mid-sentence cuts")
+    parser.add_argument(
+        "--postings-cache-mb", type=float, default=None, help="kept posting lists (0: none)"
+    )
+    parser.add_argument("--updates", type=int, default=3, help="timed session reindexes (0: none)")
     args = parser.parse_args()
 
     corpus = Corpus(args.hours, args.seed, args.cuts)
@@ -399,7 +451,8 @@ def main() -> None:
     gen = current_generation(index_dir)
     size_mb = round(sum(p.stat().st_size for p in gen.iterdir()) / 2**20, 1)
 
-    searcher = Searcher(index_dir)
+    cache = {} if args.postings_cache_mb is None else {"postings_cache_mb": args.postings_cache_mb}
+    searcher = Searcher(index_dir, **cache)
     sessions = searcher.tables.values.get("session", [])
     every = round(1 / args.drafts) if args.drafts > 0 else 0
     published = frozenset(s for i, s in enumerate(sessions) if not every or i % every)
@@ -418,7 +471,10 @@ def main() -> None:
             searcher.search(request)
         cpu: list[float] = []
         figures[kind] = _percentiles(_time(searcher, requests, float("inf"), cpu))
-        figures[kind]["cpu_p95_ms"] = _percentiles(cpu)["p95_ms"]
+        cpu_figures = _percentiles(cpu)
+        figures[kind]["cpu_p95_ms"] = cpu_figures["p95_ms"]
+        figures[kind]["cpu_p99_ms"] = cpu_figures["p99_ms"]
+        figures[kind]["cpu_max_ms"] = cpu_figures["max_ms"]
     hostile_figures: dict[str, dict[str, float]] = {}
     for kind, requests in hostile.items():
         # CPU time too: what a query costs, whatever else shares the machine.
@@ -442,6 +498,7 @@ def main() -> None:
         )
         cut_recall = {"phrases": len(corpus.cut_phrases), "found": found}
     segments = segments if segments is not None else searcher.doc_count()
+    update = time_updates(index_dir, corpus, searcher, args.updates) if args.updates else None
     print(
         json.dumps(
             {
@@ -452,6 +509,7 @@ def main() -> None:
                 "drafts": len(sessions) - len(published),
                 "queries": figures,
                 "hostile": hostile_figures,
+                **({"update": update} if update else {}),
                 **({"cuts": args.cuts, "cut_recall": cut_recall} if cut_recall else {}),
                 **(
                     {

@@ -24,6 +24,7 @@ from index.results import Group, Hit, SearchRequest, SearchResults
 from index.schema import segment_at
 from index.store import current_generation, open_current
 from index.suggest import suggest
+from index.termcache import CACHE_MB, PostingsCache
 from index.visibility import View, build_view
 
 GROUP_HITS = 3  # best hits shown per session when grouping
@@ -35,8 +36,10 @@ VIEW_CACHE = 4  # visibility states kept per index snapshot (publishing changes 
 class Searcher:
     """A warm, thread-safe searcher over an index folder."""
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, postings_cache_mb: float = CACHE_MB) -> None:
         self.index_dir = Path(index_dir)
+        # Frequent words' decoded posting lists (index.termcache); 0 keeps none.
+        self._postings = PostingsCache(postings_cache_mb) if postings_cache_mb > 0 else None
         self._lock = FairLock()
         self._generation: Path | None = None
         self._index = None
@@ -87,8 +90,12 @@ class Searcher:
             parts.append((live[key][0], offset))
             deleted = sorted(reader.deleted_docs_set) if reader.has_deletions() else None
             deleted = np.array(deleted, dtype=np.int64) if deleted else None
-            self._fast.append(Segment(reader, sub, offset, live[key][1], deleted))
+            self._fast.append(
+                Segment(reader, sub, offset, live[key][1], deleted, key, self._postings)
+            )
         self._segments = live
+        if self._postings is not None:
+            self._postings.keep_segments(set(live))
         self.tables = KeyTables.combine(parts, self._searcher.doc_count_all())
 
     def search(self, request: SearchRequest) -> SearchResults:

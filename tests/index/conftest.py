@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from index.documents import SegmentDocument, WordTiming
-from index.writer import rebuild
+from index.writer import rebuild, replace_session
 
 WORD_MS = 400  # every test word lasts 400 ms, so word k of a segment starts at start + 400 k
 
@@ -141,4 +142,37 @@ def index_dir(tmp_path: Path) -> Path:
     """An index of the small archive."""
     path = tmp_path / "index"
     rebuild(path, corpus_docs())
+    return path
+
+
+WORDS = "ville conseil budget école projet quartier vélo parc marché rue place pont".split()
+
+
+def random_sentence(rng: random.Random) -> str:
+    # A sentence each: one segment is one passage (index.documents), so hits name documents.
+    words = rng.choices(WORDS, weights=range(len(WORDS), 0, -1), k=rng.randint(3, 25))
+    return " ".join(words) + "."
+
+
+@pytest.fixture(scope="module")
+def busy_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Several hundred segments: multi-block posting lists, two segments, deletions."""
+    rng = random.Random(3)
+    path = tmp_path_factory.mktemp("busy")
+    sessions = ["conseil-2018", "urbanisme-2019"]
+    rebuild(
+        path,
+        [
+            make_doc(i, sessions[i % 2], "jean-dupont", i * 1000, random_sentence(rng))
+            for i in range(600)
+        ],
+    )
+    replace_session(
+        path,
+        "urbanisme-2019",
+        [
+            make_doc(1000 + i, "urbanisme-2019", "paul-martin", i * 1000, random_sentence(rng))
+            for i in range(150)
+        ],
+    )
     return path

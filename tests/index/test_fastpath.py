@@ -6,41 +6,13 @@ import random
 from pathlib import Path
 
 import pytest
+from whoosh.query import Term
 
+from index.analysis import terms
 from index.fastpath import evaluate
 from index.query import parse, prune
 from index.search import Searcher, SearchRequest
-from index.writer import rebuild, replace_session
-from tests.index.conftest import make_doc
-
-WORDS = "ville conseil budget école projet quartier vélo parc marché rue place pont".split()
-
-
-def _text(rng: random.Random) -> str:
-    # A sentence each: one segment is one passage (index.documents), so hits name documents.
-    words = rng.choices(WORDS, weights=range(len(WORDS), 0, -1), k=rng.randint(3, 25))
-    return " ".join(words) + "."
-
-
-@pytest.fixture(scope="module")
-def busy_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Several hundred segments: multi-block posting lists, two segments, deletions."""
-    rng = random.Random(3)
-    path = tmp_path_factory.mktemp("busy")
-    sessions = ["conseil-2018", "urbanisme-2019"]
-    rebuild(
-        path,
-        [make_doc(i, sessions[i % 2], "jean-dupont", i * 1000, _text(rng)) for i in range(600)],
-    )
-    replace_session(
-        path,
-        "urbanisme-2019",
-        [
-            make_doc(1000 + i, "urbanisme-2019", "paul-martin", i * 1000, _text(rng))
-            for i in range(150)
-        ],
-    )
-    return path
+from tests.index.conftest import WORDS
 
 
 @pytest.mark.parametrize(
@@ -88,3 +60,50 @@ def test_phrases_match_whoosh_positions(busy_index: Path) -> None:
         assert set(docs.tolist()) == {h.docnum for h in whoosh_searcher.search(query, limit=None)}
         results = searcher.search(SearchRequest(q='"ville conseil"', with_facets=True))
         assert results.total == sum(c for _, _, c in results.facets["speaker"]) > 0
+
+
+def _phrases(rng: random.Random) -> list[str]:
+    """Two- and three-word phrases, some with a repeated word or a stop word inside."""
+    picked = [" ".join(rng.choices(WORDS[:6], k=rng.choice((2, 3)))) for _ in range(40)]
+    return [*picked, "ville ville", "ville de la ville", "pont le pont pont", "rue place pont"]
+
+
+def test_phrases_match_whoosh_in_every_form(busy_index: Path) -> None:
+    """Each exact phrase finds the very documents, scores and order Whoosh's own matcher does."""
+    with Searcher(busy_index) as searcher:
+        whoosh_searcher = searcher._searcher
+        reader = whoosh_searcher.reader()
+        found_some = 0
+        for phrase in _phrases(random.Random(5)):
+            query = prune(parse(f'"{phrase}"').query, reader)
+            fast = evaluate(whoosh_searcher, query, searcher._fast)
+            assert fast is not None, phrase
+            expected = {
+                hit.docnum: hit.score
+                for hit in whoosh_searcher.search(query, limit=None)
+                if not reader.is_deleted(hit.docnum)
+            }
+            matched = dict(zip(fast[0].tolist(), fast[1].tolist(), strict=True))
+            assert set(matched) == set(expected), phrase
+            found_some += bool(expected)
+            # Scored as before: the sum of its distinct words' BM25F in those documents.
+            words = dict.fromkeys(terms(phrase, "fr"))
+            alone = [evaluate(whoosh_searcher, Term("text_fr", w), searcher._fast) for w in words]
+            by_word = [dict(zip(ids.tolist(), s.tolist(), strict=True)) for ids, s in alone]
+            assert matched == {d: sum(w[d] for w in by_word) for d in matched}
+            request = SearchRequest(q=f'"{phrase}"', page_size=10)
+            ranked = [h.segment_id for h in searcher.search(request).hits]
+            best = sorted(matched, key=lambda d: (-matched[d], d))[:10]
+            assert ranked == [int(whoosh_searcher.stored_fields(d)["id"]) for d in best]
+        assert found_some > 20  # the phrases are frequent: most match somewhere
+
+
+def test_sloppy_phrases_still_match_whoosh(busy_index: Path) -> None:
+    """A phrase with slop ("a b"~3) keeps Whoosh's own definition of near."""
+    with Searcher(busy_index) as searcher:
+        whoosh_searcher = searcher._searcher
+        query = prune(parse('"ville pont"~3').query, whoosh_searcher.reader())
+        docs, _ = evaluate(whoosh_searcher, query, searcher._fast)
+        assert set(docs.tolist()) == {h.docnum for h in whoosh_searcher.search(query, limit=None)}
+        exact = prune(parse('"ville pont"').query, whoosh_searcher.reader())
+        assert len(docs) > len(evaluate(whoosh_searcher, exact, searcher._fast)[0])
