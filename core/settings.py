@@ -71,6 +71,9 @@ class Settings:
     max_page_size: int = setting(100, "largest `page_size` the API accepts")
     max_page: int = setting(500, "last search result page served")
     max_query_chars: int = setting(500, "longer queries are cut, never refused")
+    search_postings_cache_mb: float = setting(
+        64.0, "memory each warm searcher keeps for frequent words' decoded postings (0: none)"
+    )
     concordance_max_rows: int = setting(
         100_000, "most rows a concordance download or `archive search --all` lists"
     )

@@ -83,7 +83,7 @@ def _open_searcher(settings: Settings) -> Searcher | None:
     # A corrupt index must not keep the portal from serving pages: searches then
     # answer "search unavailable" (and a reindex repairs it).
     try:
-        return Searcher(settings.index_dir)
+        return Searcher(settings.index_dir, settings.search_postings_cache_mb)
     except SearchIndexError:
         return None
 
