@@ -29,17 +29,15 @@ from index.service import index_session  # noqa: E402
 from ingest.pipeline import ingest_file  # noqa: E402
 from tests.support.media_factory import french_clips_recording, shared_media_dir  # noqa: E402
 
-MODELS = Path(tempfile.mkdtemp(prefix="bench-models-"))
 
-
-def run_once(model: str, recording: Path, language: str) -> dict:
+def run_once(model: str, recording: Path, language: str, models: Path) -> dict:
     """Ingest recording into a fresh archive; return total and per-step seconds.
 
     The model cache is shared between runs, as in a long-lived archive: the one-off
     assembly of a model from its packages is not part of an ingest.
     """
     with tempfile.TemporaryDirectory() as home:
-        (Path(home) / "models").symlink_to(MODELS, target_is_directory=True)
+        (Path(home) / "models").symlink_to(models, target_is_directory=True)
         settings = load_settings(home)
         catalogue = open_catalogue(settings)
         started = time.perf_counter()
@@ -74,7 +72,17 @@ def main() -> int:
     if media is None:
         print("../shared/media is absent: nothing to benchmark", file=sys.stderr)
         return 1
-    work = Path(tempfile.mkdtemp())
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-models-") as models,
+        tempfile.TemporaryDirectory(prefix="bench-ingest-") as work,
+    ):
+        report = _measure(args, media, Path(work), Path(models))
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+def _measure(args: argparse.Namespace, media: Path, work: Path, models: Path) -> dict:
+    """Ingest each input --repeat times; return the report (the JSON printed)."""
     clips = sorted(p.stem for p in (media / "fleurs_fr").glob("fleurs-fr-*.ogg"))
     french_clips_recording(work / "fleurs.wav", media, clips * max(1, args.loops))
     # JFK (11 s) as it is: looping it, or multilingual.mp3 (German after 40 s), sends
@@ -96,7 +104,7 @@ def main() -> int:
     for label, (model, recording, language) in inputs.items():
         if model not in args.models:
             continue
-        runs = [run_once(model, recording, language) for _ in range(args.repeat)]
+        runs = [run_once(model, recording, language, models) for _ in range(args.repeat)]
         audio_s = runs[0]["audio_s"]
         total = statistics.median(r["total_s"] for r in runs)
         transcribe = statistics.median(r["steps"]["transcribe"] for r in runs)
@@ -117,8 +125,7 @@ def main() -> int:
             report["models"][label]["diarize_share_of_the_rest"] = round(
                 diarize / max(total - diarize, 1e-9), 3
             )
-    print(json.dumps(report, indent=2))
-    return 0
+    return report
 
 
 if __name__ == "__main__":
