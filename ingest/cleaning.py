@@ -176,6 +176,13 @@ def _echo(tokens: list[_Token], entries: dict[str, int]) -> set[int]:
     run: list[int] = []
 
     def close() -> None:
+        nonlocal run
+        if run and run[0] > 0 and not tokens[run[0] - 1].text.endswith(_SENTENCE_ENDS):
+            # The run began inside a spoken sentence ("… avec Neocity. LATTS, …"): the
+            # hot words up to that sentence's end were said; only what follows can be echo.
+            ends = [n for n, i in enumerate(run) if tokens[i].text.endswith(_SENTENCE_ENDS)]
+            if ends:
+                run = run[ends[0] + 1 :]
         keyed = [i for i in run if tokens[i].key]
         parts = [part for i in keyed for part in tokens[i].key.split()]
         if len(parts) >= MIN_ECHO_WORDS and len({entries[p] for p in parts}) >= MIN_ECHO_ENTRIES:

@@ -223,6 +223,9 @@ PROMPT = "Gilles Jeannot, LATTS, François Ménard, PUCA, Pierre Saulnier, Neoci
         # Base recites the hot words over the recording's last seconds.
         ("Merci à tous. LATTS, François Ménard, PUCA, Neocity.", "Merci à tous."),
         ("Gilles Jeannot, LATTS, François Ménard, PUCA", ""),
+        # A hot word that ends a spoken sentence stays; the list after it goes.
+        ("Nous travaillons avec Neocity. LATTS, François Ménard, PUCA, Pierre Saulnier.",
+         "Nous travaillons avec Neocity."),
         # Names inside a sentence are speech.
         ("Je remercie François Ménard du PUCA et Gilles Jeannot.",
          "Je remercie François Ménard du PUCA et Gilles Jeannot."),
