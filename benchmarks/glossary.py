@@ -5,10 +5,11 @@ Speaks a séance-4 recording whose text is known (an opening that names the
 speakers, their companies and the LATTS' partners, after the seed programme,
 then the demo's SCRIPT from cli/demo.py) with the demo's voices, extracts the
 audio as ingest does, and transcribes the same audio with the real Whisper
-model under four prompts: no hot words; séance 4's programme names as ingest
+model under five prompts: no hot words; séance 4's programme names as ingest
 gave them before the glossary; the prompt ingest gives now (programme, then the
 series' glossary seeded on import); and the glossary alone, as a session of the
-series whose programme is not entered yet gets it. Each transcript is cleaned
+series whose programme is not entered yet gets it; and séance 4's prompt once an
+archivist has added « Marne-la-Vallée » by hand. Each transcript is cleaned
 as ingest cleans it. Prints one JSON object: per prompt, the WER, and the share
 of glossary terms said in the reference that come out spelled right (case
 ignored, accents not), overall and per term, and what the editor would offer
@@ -40,7 +41,7 @@ from cli import demo  # noqa: E402
 from core.catalogue import open_catalogue  # noqa: E402
 from core.catalogue.importer import apply_manifest  # noqa: E402
 from core.catalogue.schema import GlossaryTerm  # noqa: E402
-from core.glossary import Suggester, list_terms, series_or_error  # noqa: E402
+from core.glossary import Suggester, add_term, list_terms, series_or_error  # noqa: E402
 from core.manifest import load_manifest  # noqa: E402
 from core.settings import load_settings  # noqa: E402
 from ingest.cleaning import clean_segments  # noqa: E402
@@ -138,6 +139,14 @@ def glossary_prompts(home: Path) -> tuple[dict[str, str | None], dict[str, str]]
                 SimpleNamespace(catalogue=catalogue, settings=settings, session_slug=NO_PROGRAMME)
             ),
         }
+        # An archivist corrected « Marne la Vallée » and added the spelling to the glossary
+        # from find-and-replace: séance 4's next ingest keeps room for it.
+        with catalogue.session() as db:
+            series = series_or_error(db, SERIES)
+            add_term(db, series, "Marne-la-Vallée", heard_as="Marne la Vallée", created_by="ada")
+        prompts["programme_and_a_term_added_by_hand"] = _programme_prompt(
+            SimpleNamespace(catalogue=catalogue, settings=settings, session_slug=demo.SESSION)
+        )
     finally:
         catalogue.dispose()
     return prompts, terms

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session as OrmSession
 
 from core.catalogue.queries import get_series
-from core.catalogue.schema import GlossaryTerm, Series, Session
+from core.catalogue.schema import GlossaryTerm, Series, Session, utcnow
 from core.errors import CatalogueError
 from core.text import ascii_key, fold_words
 
@@ -91,12 +91,34 @@ def add_term(
     created_by: str = "",
     limits: GlossaryLimits | None = None,
 ) -> GlossaryTerm:
-    """Add one term to the series' glossary; the caller commits."""
+    """Add one term to the series' glossary; the caller commits.
+
+    A term seeded from the programme that a person adds again with a new spelling
+    heard becomes theirs (see hot_words); any other term already there is refused.
+    """
     limits = limits or GlossaryLimits()
     term, key = _check_term(term, limits)
     if kind not in KINDS:
         raise GlossaryError(f"unknown kind {kind!r}: choose {', '.join(KINDS)}", "kind")
-    if _find(db, series, key) is not None:
+    existing = _find(db, series, key)
+    heard = _variants(heard_as, existing.term, limits) if existing is not None else []
+    known = existing.heard_as.splitlines() if existing is not None and existing.heard_as else []
+    if (
+        existing is not None
+        and existing.created_by == SEEDED_BY
+        and created_by not in ("", SEEDED_BY)
+        and set(heard) - set(known)
+    ):
+        # Seeded from the programme, now brought by a person with a spelling the recogniser
+        # got wrong (find-and-replace's "add to the glossary"): it becomes theirs, so it
+        # gets the hot-word room kept for terms added by hand (see hot_words).
+        existing.heard_as = "\n".join(_variants([*known, *heard], existing.term, limits))
+        existing.created_by, existing.created_at = created_by[:200], utcnow()
+        if note:
+            existing.note = " ".join(note.split())[:MAX_NOTE_CHARS]
+        db.flush()
+        return existing
+    if existing is not None:
         raise GlossaryError(f"“{term}” is already in the glossary of {series.slug}", "exists")
     if _count(db, series) >= limits.max_terms:
         raise GlossaryError(
@@ -206,6 +228,10 @@ def proper_nouns(text: str) -> list[tuple[str, str]]:
     return found
 
 
+# Share of the hot-word prompt kept for terms added by hand (see hot_words).
+HAND_SHARE = 0.25
+
+
 def hot_words(
     programme: Sequence[tuple[str, str]],
     terms: Sequence[GlossaryTerm],
@@ -218,9 +244,11 @@ def hot_words(
     they are introduced: measured better than all names, then all organisations);
     then the glossary's terms added by hand (often a misheard word someone
     corrected), newest first; then the seeded ones, people (with the affiliation
-    `affiliations` gives them) before organisations, places and terms. The list
-    stops before the prompt ", ".join(words) + "." would exceed `max_chars`:
-    longer prompts made Whisper base skip whole turns of speech.
+    `affiliations` gives them) before organisations, places and terms. The prompt
+    ", ".join(words) + "." stays within `max_chars`: longer prompts made Whisper
+    base skip whole turns of speech. Terms added by hand keep up to HAND_SHARE of
+    it even when the programme alone would fill it: they are what an archivist
+    asked the recogniser to learn.
     """
     affiliations = affiliations or {}
     rank = {"person": 0, "organisation": 1, "place": 2, "term": 3}
@@ -230,24 +258,39 @@ def hot_words(
     seeded = sorted(
         (t for t in terms if t.created_by == SEEDED_BY), key=lambda t: (rank.get(t.kind, 4), t.id)
     )
-    ordered = [word for pair in programme for word in pair]
-    for term in by_hand + seeded:
-        ordered.append(term.term)
-        if term.kind == "person":
-            ordered.append(affiliations.get(term.term, ""))
+
+    def with_affiliations(chosen: Sequence[GlossaryTerm]) -> list[str]:
+        return [
+            word
+            for term in chosen
+            for word in (
+                term.term,
+                affiliations.get(term.term, "") if term.kind == "person" else "",
+            )
+        ]
+
     words: list[str] = []
     seen: set[str] = set()
-    length = 0
-    for word in ordered:
+    hand_words = [w for w in with_affiliations(by_hand) if fold_words(w)]
+    reserve = min(int(max_chars * HAND_SHARE), sum(len(w) + 2 for w in hand_words))
+    _fill(words, seen, [word for pair in programme for word in pair], max_chars - reserve)
+    _fill(words, seen, hand_words, max_chars)
+    _fill(words, seen, with_affiliations(seeded), max_chars)
+    return words
+
+
+def _fill(words: list[str], seen: set[str], candidates: Sequence[str], max_chars: int) -> None:
+    """Append candidates in order, skipping repeats, until the next would pass max_chars."""
+    length = len(", ".join(words)) + 1 if words else 0
+    for word in candidates:
         key = fold_words(word)
         if not key or key in seen:
             continue
         if length + len(word) + (2 if words else 1) > max_chars:
-            break
+            return
         seen.add(key)
         words.append(word)
         length += len(word) + (2 if len(words) > 1 else 1)
-    return words
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,27 @@ def test_add_refuses_duplicates_unknown_kinds_long_terms_and_a_full_glossary(
         assert refused.value.reason == "unknown"
 
 
+def test_a_seeded_term_added_by_a_person_becomes_theirs_with_the_spelling_heard(
+    seeded_catalogue: Catalogue,
+) -> None:
+    # "Add « Marne-la-Vallée » to the glossary" after replacing « Marne la Vallée »: the
+    # programme had seeded it; now an archivist asked for it (it gets their hot-word room).
+    with seeded_catalogue.session() as db:
+        series = series_or_error(db, SERIES)
+        entry = add_term(
+            db, series, "marne-la-vallée", heard_as="Marne la Vallée", created_by="ada"
+        )
+        assert (entry.term, entry.created_by, entry.heard_as) == (
+            "Marne-la-Vallée",
+            "ada",
+            "Marne la Vallée",
+        )
+        assert len(list_terms(db, series)) == 20  # the same entry, not a second one
+        with pytest.raises(GlossaryError) as refused:  # now a person's term: a repeat is refused
+            add_term(db, series, "Marne-la-Vallée", created_by="bob")
+        assert refused.value.reason == "exists"
+
+
 def test_seeding_stops_at_the_size_limit(catalogue: Catalogue) -> None:
     with catalogue.session() as db:
         apply_manifest(db, load_manifest(SEED_MANIFEST), GlossaryLimits(max_terms=3))

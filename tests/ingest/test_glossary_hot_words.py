@@ -75,3 +75,17 @@ def test_the_sessions_programme_comes_first_and_the_prompt_stays_within_its_budg
     roomy = replace(settings, hotwords_max_chars=400)
     names = _ingest(seeded_catalogue, roomy, tmp_path, SESSION4, "Bonsoir à tous.")
     assert names[-4:] == ["CNRS", "ParisTech", "Paris-Est", "Marne-la-Vallée"]
+
+
+def test_a_term_added_by_hand_reaches_whisper_even_when_the_programme_fills_the_budget(
+    seeded_catalogue: Catalogue, settings: Settings, tmp_path: Path
+) -> None:
+    # An archivist corrected « Marne la Vallée » and added it to the glossary (seeded
+    # from the programme, it now is theirs):
+    # séance 4's programme alone would fill the prompt, yet the next ingest hears it.
+    with seeded_catalogue.session() as db:
+        series = series_or_error(db, "ville-intelligente-cycle-2")
+        add_term(db, series, "Marne-la-Vallée", heard_as="Marne la Vallée", created_by="ada")
+    names = _ingest(seeded_catalogue, settings, tmp_path, SESSION4)
+    assert "Marne-la-Vallée" in names
+    assert names[:5] == ["Gilles Jeannot", "LATTS", "François Ménard", "PUCA", "Stève Bernardin"]
