@@ -19,7 +19,7 @@ from core.catalogue.queries import get_series, list_series
 from core.catalogue.schema import Series, Session
 from core.corrections import VersionConflict
 from core.errors import CatalogueError
-from core.glossary import list_terms
+from core.glossary import SEEDED_BY, list_terms
 from core.replace import (
     MAX_PHRASE_CHARS,
     ReplaceError,
@@ -130,16 +130,22 @@ def _page(args, refusal: str | None = None, status: int = 200):
             **({"session": session.slug} if session else {}),
         },
         refusal=refusal,
-        glossaries=_glossaries(db, scope, session, new, occurrences) if new and not refusal else [],
+        glossaries=(
+            _glossaries(db, scope, session, old, new, occurrences) if new and not refusal else []
+        ),
     )
     return page, status
 
 
-def _glossaries(db, scope: str, session, new: str, occurrences) -> list[tuple[Series, bool]]:
+def _glossaries(
+    db, scope: str, session, old: str, new: str, occurrences
+) -> list[tuple[Series, bool]]:
     """Return the series whose glossary could take NEW, each saying if it already has it.
 
     The session's series, the chosen series, or for the whole archive the series
-    of the sessions where OLD was found.
+    of the sessions where OLD was found. A term only seeded from the programme, not
+    yet knowing OLD as a spelling heard, can still be added: it then becomes the
+    archivist's, with the hot-word room kept for terms added by hand.
     """
     if session is not None:
         found = [session.series] if session.series is not None else []
@@ -150,9 +156,14 @@ def _glossaries(db, scope: str, session, new: str, occurrences) -> list[tuple[Se
         found = list(
             db.scalars(select(Series).join(Session).where(Session.slug.in_(slugs)).distinct())
         )
-    key = fold_words(new)
+    key, heard = fold_words(new), " ".join(old.split())
+
+    def known(term) -> bool:
+        taught = term.created_by != SEEDED_BY or heard in term.heard_as.splitlines()
+        return term.key == key and taught
+
     return [
-        (series, any(t.key == key for t in list_terms(db, series)))
+        (series, any(known(t) for t in list_terms(db, series)))
         for series in found
         if series is not None
     ]

@@ -112,3 +112,20 @@ def test_a_replacement_adds_its_new_spelling_in_one_click_and_the_editor_offers_
     editor = ada.get(f"/workspace/sessions/{SLUG}/transcript").get_data(as_text=True)
     assert f'data-heard="{OLD}" data-term="{NEW}"' in editor
     assert f'href="{PAGE}"' in editor
+
+
+def test_a_seeded_term_replaced_for_a_misheard_spelling_can_still_be_taught(ws_app, ada):
+    # « LAPUCA » → « PUCA »: PUCA was seeded from the programme, but nobody had told the
+    # recogniser about « LAPUCA »: the one-click add is offered and makes the term theirs.
+    hear_vila_telixante(ws_app.extensions["archive"].settings)
+    assert terms(ws_app)["PUCA"] == ("organisation", "")
+    html = ada.get("/workspace/replace?old=LAPUCA&new=PUCA&scope=all").get_data(as_text=True)
+    assert "Add “PUCA” to the glossary of" in html
+    back = re.search(r'name="back" value="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert (
+        post(ada, PAGE, term="PUCA", heard_as="LAPUCA", kind="term", back=back).status_code == 302
+    )
+    assert terms(ws_app)["PUCA"] == ("organisation", "LAPUCA")
+    again = ada.get(back).get_data(as_text=True)
+    assert "“PUCA” is in the glossary of" in again
+    assert "Add “PUCA” to the glossary" not in again
