@@ -17,7 +17,10 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from sqlalchemy import select
 
 from core.catalogue.db import Catalogue
 from core.catalogue.queries import current_transcript, get_session, transcript_segments, words_of
@@ -33,6 +36,47 @@ log = logging.getLogger(__name__)
 
 MARGIN_MS = 500  # audio kept either side of a segment: its edges are approximate
 MARK = "aligned"  # the transcript settings key saying this version was aligned, and how
+SETTLE_S = 120.0  # a save's own alignment message gets this long before recovery resends it
+RECENT_S = 86_400.0  # versions older than a day are not looked at again
+
+
+def sessions_to_realign(
+    catalogue: Catalogue, settle_s: float = SETTLE_S, recent_s: float = RECENT_S
+) -> list[str]:
+    """Return sessions whose current version still waits for its alignment, oldest first.
+
+    A save sends its alignment message; if that message is lost (a queue emptied,
+    a worker stopped mid-task) the corrected words would keep their estimates
+    until the session's next save. These are the versions saved by archivists
+    more than `settle_s` ago (younger ones are left to their own message), within
+    `recent_s`, that are still current, were never aligned, and hold a verified
+    segment with an estimated word.
+    """
+    now = datetime.now(UTC)
+    with catalogue.session() as db:
+        versions = db.scalars(
+            select(Transcript)
+            .where(
+                Transcript.source == "edit",
+                Transcript.created_at >= now - timedelta(seconds=recent_s),
+                Transcript.created_at <= now - timedelta(seconds=settle_s),
+            )
+            .order_by(Transcript.created_at)
+        )
+        slugs = []
+        for version in versions:
+            if MARK in (version.settings or {}):
+                continue
+            session = version.session
+            current = current_transcript(db, session)
+            if current is None or current.id != version.id:
+                continue
+            if any(
+                segment.verified and any(w.probability == ESTIMATED for w in words_of(segment))
+                for segment in transcript_segments(db, version)
+            ):
+                slugs.append(session.slug)
+    return list(dict.fromkeys(slugs))
 
 
 @dataclass

@@ -231,7 +231,8 @@ def sweep_uploads(catalogue: Catalogue, settings: Settings, abandon_after_s: flo
 
 
 def recover(tasks: Tasks) -> list[str]:
-    """Requeue jobs and uploads whose worker died or whose message was lost; say which."""
+    """Requeue jobs and uploads whose worker died or whose message was lost, and the
+    alignment of saved corrections whose message was lost; say which."""
     ctx = tasks.context
     pending = {(type(t).__name__, t.args[0]) for t in tasks.huey.pending() if t.args}
     stale = datetime.now(UTC) - timedelta(seconds=ctx.stale_s)
@@ -248,4 +249,10 @@ def recover(tasks: Tasks) -> list[str]:
             if lost or is_orphaned(row, working, stale):
                 task(row.id)
                 requeued.append(f"{label} {row.id}")
+    from ingest.alignment import sessions_to_realign
+
+    for slug in sessions_to_realign(ctx.catalogue):  # a save whose alignment message was lost
+        if (tasks.realign_session.task_class.__name__, slug) not in pending:
+            tasks.realign_session(slug)
+            requeued.append(f"alignment of {slug}")
     return requeued

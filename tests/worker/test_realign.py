@@ -143,3 +143,31 @@ def test_a_version_is_aligned_once(fresh_archive, tmp_path):
     tasks.realign_session(SLUG)  # a second save message, or the programme saved since
     assert len(aligner.align_calls) == 1
     catalogue.dispose()
+
+
+def test_a_correction_whose_alignment_message_was_lost_is_aligned_by_recovery(
+    fresh_archive, tmp_path
+):
+    from datetime import timedelta
+
+    from core.corrections import Changes, save_changes
+
+    settings = fresh_archive.settings
+    catalogue = open_catalogue(settings)
+    aligner = ScriptedTranscriber([], alignments={CORRECTED: HEARD_AT})
+    tasks = build_tasks(settings, catalogue, immediate=True, transcriber_factory=lambda: aligner)
+    with catalogue.session() as db:  # saved, but its message never reached a worker
+        version = save_changes(db, get_session(db, SLUG), 1, Changes({RIVERS: CORRECTED}), "ada")
+        version_id = version.id
+    assert "alignment of" not in " ".join(tasks.recover())  # just saved: its message may come
+    with catalogue.session() as db:
+        saved = db.get(Transcript, version_id)
+        saved.created_at = saved.created_at - timedelta(minutes=5)
+    assert f"alignment of {SLUG}" in tasks.recover()
+    assert len(aligner.align_calls) == 1
+    with catalogue.session() as db:
+        segment = transcript_segments(db, db.get(Transcript, version_id))[RIVERS]
+        assert [w.probability for w in words_of(segment)][5:] == [ALIGNED] * 3
+    assert "alignment of" not in " ".join(tasks.recover())  # aligned: nothing left to resend
+    assert len(aligner.align_calls) == 1
+    catalogue.dispose()
