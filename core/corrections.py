@@ -25,7 +25,20 @@ from core.timing import estimate_words
 KEEP = object()  # "leave this segment's speaker as it is"
 
 
-class VersionConflict(CatalogueError):
+class CorrectionError(CatalogueError):
+    """A correction that cannot be stored as asked.
+
+    `reason` names the refusal ("no_transcript", "unknown_segment", "all_removed",
+    "conflict") and `values` what it is about, so the portal can say it in the
+    archivist's language.
+    """
+
+    def __init__(self, message: str, reason: str = "", **values: object) -> None:
+        super().__init__(message)
+        self.reason, self.values = reason, values
+
+
+class VersionConflict(CorrectionError):
     """Someone saved a newer version since the editor loaded the transcript."""
 
 
@@ -80,7 +93,11 @@ def save_changes(
         | changes.removed
     ) - positions
     if unknown:
-        raise CatalogueError(f"no segment at position(s) {sorted(unknown)}")
+        raise CorrectionError(
+            f"no segment at position(s) {sorted(unknown)}",
+            "unknown_segment",
+            numbers=segment_numbers(unknown),
+        )
     effective = _effective(segments, changes)
     if not (
         effective.texts
@@ -91,7 +108,9 @@ def save_changes(
     ):
         return None
     if effective.removed >= positions:
-        raise CatalogueError("a transcript keeps at least one segment; not every one can go")
+        raise CorrectionError(
+            "a transcript keeps at least one segment; not every one can go", "all_removed"
+        )
     new_segments, verified = [], set()
     for segment in segments:
         if segment.position in effective.removed:
@@ -136,11 +155,15 @@ def editable(
     """Return the current version and its segments, refusing an edit made on an older one."""
     current = current_transcript(db, session)
     if current is None:
-        raise CatalogueError("this session has no transcript to correct yet")
+        raise CorrectionError("this session has no transcript to correct yet", "no_transcript")
     if current.version != base_version:
         raise VersionConflict(
             f"version {current.version} was saved by {current.author or 'the pipeline'} while "
-            f"you were editing version {base_version}; reload to see it, then redo your change"
+            f"you were editing version {base_version}; reload to see it, then redo your change",
+            "conflict",
+            current=current.version,
+            author=current.author or "",
+            base=base_version,
         )
     return current, transcript_segments(db, current)
 

@@ -36,6 +36,7 @@ from portal.services.bounds import ID, parse_int
 from portal.workspace import enqueue_reindex, make_blueprint, session_or_404
 from portal.workspace.glossary import editor_hints
 from portal.workspace.voices import VOICE_PREFIX, voice_rows
+from portal.workspace.words import correction_refusal
 
 bp = make_blueprint("workspace_transcript", __name__)
 
@@ -204,8 +205,10 @@ def _store(slug: str, base_version: int, changes: Changes, as_json: bool):
     except CatalogueError as exc:
         db.rollback()
         if as_json:
-            return api_error(409 if isinstance(exc, VersionConflict) else 400, str(exc))
-        flash(str(exc), "error")
+            return api_error(
+                409 if isinstance(exc, VersionConflict) else 400, correction_refusal(exc)
+            )
+        flash(correction_refusal(exc), "error")
         return redirect(url_for(".editor", slug=slug))
     if stored is not None:
         enqueue_reindex(slug)

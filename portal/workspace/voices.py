@@ -31,6 +31,7 @@ from core.voices import voice_name
 from portal.extensions import get_db
 from portal.services.bounds import parse_int
 from portal.workspace import enqueue_reindex, make_blueprint, session_or_404
+from portal.workspace.words import correction_refusal
 
 bp = make_blueprint("workspace_voices", __name__)
 
@@ -195,7 +196,7 @@ def _apply(slug: str, operation: Callable[[OrmSession, Session, int], Transcript
 def _worded(exc: CatalogueError) -> str:
     """Word a refused voice edit in the archivist's language."""
     if not isinstance(exc, VoiceEditError):
-        return str(exc)
+        return correction_refusal(exc)
     reasons = {
         "unknown_voice": lambda v: _("No voice %(voice)s in this version of the transcript.", **v),
         "same_voice": lambda v: _("Choose two different voices to merge."),

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.catalogue.schema import Transcript
-from core.corrections import segment_numbers
+from core.corrections import CorrectionError, segment_numbers
 from core.states import JobState, UploadState
 
 JOB_STATES = {
@@ -141,3 +141,34 @@ def version_note(transcript: Transcript) -> str:
 
 def _number(label: str) -> tuple[int, str]:
     return (int(label), label) if label.isdigit() else (10**9, label)
+
+
+def correction_refusal(exc: Exception) -> str:
+    """Say why a correction was refused, in the archivist's language (else as raised)."""
+    if not isinstance(exc, CorrectionError):
+        return str(exc)
+    values = exc.values
+    if exc.reason == "conflict":
+        if values.get("author"):
+            return _(
+                "Version %(current)d was saved by %(author)s while you were editing version "
+                "%(base)d; reload to see it, then redo your change.",
+                **values,
+            )
+        return _(
+            "Version %(current)d was made by the pipeline while you were editing version "
+            "%(base)d; reload to see it, then redo your change.",
+            current=values["current"],
+            base=values["base"],
+        )
+    messages = {
+        "no_transcript": lambda: _("This session has no transcript to correct yet."),
+        "unknown_segment": lambda: _(
+            "No segment %(numbers)s in this version: reload the page.", **values
+        ),
+        "all_removed": lambda: _(
+            "A transcript keeps at least one segment: not every one can be emptied."
+        ),
+    }
+    worded = messages.get(exc.reason)
+    return worded() if worded else str(exc)

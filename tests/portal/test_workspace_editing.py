@@ -75,7 +75,8 @@ def test_saving_on_a_stale_version_is_refused(ws_app, archivist):
     assert save(archivist, csrf, 1, texts={"0": "Bonjour à tous."}).status_code == 200
     stale = save(archivist, csrf, 1, texts={"1": "Autre chose."})
     assert stale.status_code == 409
-    assert "version 2 was saved by ada" in stale.get_json()["error"]["message"]
+    # In the archivist's language (French by default; English in the test below).
+    assert "La version 2 a été enregistrée par ada" in stale.get_json()["error"]["message"]
     assert segments_of(ws_app)[0].version == 2
 
 
@@ -212,5 +213,21 @@ def test_every_segment_cannot_be_emptied(ws_app, archivist):
     everything = {str(n): "" for n in range(len(LINES))}
     response = save(archivist, token(archivist), 1, texts=everything)
     assert 400 <= response.status_code < 500
-    assert "at least one segment" in response.get_json()["error"]["message"]
+    assert "au moins un segment" in response.get_json()["error"]["message"]
     assert segments_of(ws_app)[0].version == 1
+
+
+def test_a_refused_correction_is_worded_in_the_archivists_language(ws_app, archivist):
+    csrf = token(archivist)
+    archivist.get("/workspace/?lang=en")
+    assert save(archivist, csrf, 1, texts={"0": "Bonjour à tous."}).status_code == 200
+    messages = [
+        save(archivist, csrf, 1, texts={"1": "Autre chose."}),
+        save(archivist, csrf, 2, texts={str(n): "" for n in range(len(LINES))}),
+        save(archivist, csrf, 2, texts={"999": "Rien."}),
+    ]
+    assert [m.status_code for m in messages] == [409, 400, 400]
+    worded = [m.get_json()["error"]["message"] for m in messages]
+    assert worded[0].startswith("Version 2 was saved by ada while you were editing version 1")
+    assert worded[1].startswith("A transcript keeps at least one segment")
+    assert worded[2] == "No segment #1000 in this version: reload the page."

@@ -247,7 +247,7 @@ def test_a_voice_form_on_a_stale_version_is_refused(ws_app, archivist):
     version = store_voices(ws_app)
     post(archivist, "voices/name", version, voice="2", person="marie-veltz")
     page = post(archivist, "voices/merge", version, into="1", merged="3")
-    assert f"version {version + 1} was saved by ada" in page
+    assert f"Version {version + 1} was saved by ada" in page
     assert current(ws_app)[0] == version + 1
 
 
