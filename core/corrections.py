@@ -52,6 +52,8 @@ class Changes:
     voices: dict[int, str] = field(default_factory=dict)  # position -> voice label
     # Emptied by the archivist: nothing was said there (a recogniser's hallucination).
     removed: set[int] = field(default_factory=set)
+    # Said but not heard: new text for the silence after a position (-1: before the first).
+    inserts: dict[int, str] = field(default_factory=dict)
 
     def summary(self) -> str:
         """Say in words what these changes do, for the version's note."""
@@ -76,6 +78,8 @@ class Changes:
             parts.append(
                 f"removed {_count(self.removed, 'segment')} ({segment_numbers(self.removed)})"
             )
+        if self.inserts:
+            parts.append(f"added {_count(self.inserts, 'segment')}")
         return "; ".join(parts)
 
 
@@ -91,6 +95,7 @@ def save_changes(
         | changes.verified
         | set(changes.voices)
         | changes.removed
+        | (set(changes.inserts) - {-1})
     ) - positions
     if unknown:
         raise CorrectionError(
@@ -105,15 +110,27 @@ def save_changes(
         or effective.verified
         or effective.voices
         or effective.removed
+        or effective.inserts
     ):
         return None
+    gaps = _gaps(segments, effective.inserts)
     if effective.removed >= positions:
         raise CorrectionError(
             "a transcript keeps at least one segment; not every one can go", "all_removed"
         )
     new_segments, verified = [], set()
+    if -1 in effective.inserts:
+        verified.add(len(new_segments))
+        new_segments.append(_inserted(effective.inserts[-1], gaps[-1]))
     for segment in segments:
+        if segment.position in effective.inserts:  # after this one: its place is kept
+            later = _inserted(effective.inserts[segment.position], gaps[segment.position])
+        else:
+            later = None
         if segment.position in effective.removed:
+            if later is not None:
+                verified.add(len(new_segments))
+                new_segments.append(later)
             continue
         text = effective.texts.get(segment.position)
         speaker = effective.speakers.get(segment.position, KEEP)
@@ -126,6 +143,9 @@ def save_changes(
         new_segments.append(
             copy_segment(segment, text, speaker, effective.voices.get(segment.position))
         )
+        if later is not None:
+            verified.add(len(new_segments))
+            new_segments.append(later)
     transcript = store_transcript(
         db,
         session,
@@ -143,10 +163,50 @@ def save_changes(
             "verified": sorted(effective.verified),
             **({"voices": effective.voices} if effective.voices else {}),
             **({"removed": sorted(effective.removed)} if effective.removed else {}),
+            **({"inserted": len(effective.inserts)} if effective.inserts else {}),
         },
     )
     _mark_verified(db, transcript, verified)
     return transcript
+
+
+MIN_INSERT_MS = 300  # the shortest silence a new segment can be put in
+
+
+def _gaps(segments: list[Segment], inserts: dict[int, str]) -> dict[int, tuple[int, int]]:
+    """The silence each insert goes into: after a segment, up to the next one's start.
+
+    Refused when there is none to speak of (split a segment instead), so a new
+    segment never overlaps another one's time.
+    """
+    ordered = sorted(segments, key=lambda s: s.position)
+    gaps = {}
+    for after in inserts:
+        index = next((i for i, s in enumerate(ordered) if s.position == after), -1)
+        start = ordered[index].end_ms if index >= 0 else 0
+        following = ordered[index + 1] if index + 1 < len(ordered) else None
+        end = following.start_ms if following is not None else start + 10_000
+        if end - start < MIN_INSERT_MS:
+            raise CorrectionError(
+                f"no silence after segment #{after + 1} to put a new segment in",
+                "no_gap",
+                number=after + 1,
+            )
+        gaps[after] = (start, end)
+    return gaps
+
+
+def _inserted(text: str, gap: tuple[int, int]) -> TranscribedSegment:
+    """A segment the archivist typed into a silence: words spread, aligned later by the worker."""
+    start_ms, end_ms = gap
+    return TranscribedSegment(
+        start_ms=start_ms,
+        end_ms=end_ms,
+        text=text,
+        words=estimate_words(text, start_ms, end_ms),
+        confidence=1.0,
+        speaker_slug=None,
+    )
 
 
 def editable(
@@ -268,7 +328,8 @@ def _effective(segments: list[Segment], changes: Changes) -> Changes:
         for p, label in changes.voices.items()
         if p not in removed and label != by_position[p].voice
     }
-    return Changes(texts, speakers, verified, voices, removed)
+    inserts = {p: " ".join(t.split()) for p, t in changes.inserts.items() if t.split()}
+    return Changes(texts, speakers, verified, voices, removed, inserts)
 
 
 def copy_segment(

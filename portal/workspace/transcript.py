@@ -77,7 +77,8 @@ def editor(slug: str):
 @bp.route("/sessions/<slug>/transcript", methods=["POST"])
 def save(slug: str):
     """Store the changed segments as a new version (JSON: base_version, texts, speakers,
-    verified); an emptied text removes its segment."""
+    verified, inserts: {position: text} for the silence after it, -1 before the first);
+    an emptied text removes its segment."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return api_error(400, _("Send the changes as JSON."))
@@ -89,6 +90,7 @@ def save(slug: str):
                 for k, v in (data.get("speakers") or {}).items()
             },
             verified={_number(p, 0) for p in data.get("verified") or []},
+            inserts={_number(k, -1): str(v) for k, v in (data.get("inserts") or {}).items()},
         )
         base_version = _number(data.get("base_version"), 1)
     except (AttributeError, TypeError, ValueError):

@@ -93,7 +93,7 @@ def version_note(transcript: Transcript) -> str:
             new=replace.get("new", ""),
         )
     if transcript.source == "edit" and any(
-        k in done for k in ("texts", "speakers", "verified", "voices", "removed")
+        k in done for k in ("texts", "speakers", "verified", "voices", "removed", "inserted")
     ):
         parts = []
         texts, speakers = done.get("texts") or [], done.get("speakers") or []
@@ -128,6 +128,9 @@ def version_note(transcript: Transcript) -> str:
             parts.append(
                 ngettext("verified %(num)d segment", "verified %(num)d segments", len(verified))
             )
+        inserted = int(done.get("inserted") or 0)
+        if inserted:
+            parts.append(ngettext("added %(num)d segment", "added %(num)d segments", inserted))
         removed = done.get("removed") or []
         if removed:
             parts.append(
@@ -168,6 +171,10 @@ def correction_refusal(exc: Exception) -> str:
         ),
         "all_removed": lambda: _(
             "A transcript keeps at least one segment: not every one can be emptied."
+        ),
+        "no_gap": lambda: _(
+            "No silence after segment #%(number)d to put a new segment in: split it instead.",
+            **values,
         ),
     }
     worded = messages.get(exc.reason)

@@ -157,6 +157,25 @@ def test_a_segments_speaker_menu_offers_everyone_once_focused_and_its_choice_is_
     expect(page.locator("li#seg-2 .ws-speaker")).to_have_value(chosen)
 
 
+def test_alt_i_types_a_new_segment_into_the_silence_after_one(page: Page, live: str):
+    sign_in(page, live)
+    page.goto(f"{live}/workspace/sessions/{SLUG}/transcript")
+    segments = page.locator("li.ws-segment")
+    count = segments.count()
+    following = page.locator("li#seg-2 .ws-text").input_value()
+    page.locator("li#seg-1 .ws-text").focus()  # #1 ends at 4.5 s, #2 starts at 4.8 s
+    page.keyboard.press("Alt+KeyI")
+    page.keyboard.type("Et bienvenue aux étudiants.")
+    expect(page.locator("#save-status")).to_have_text("1 ✎")
+    page.keyboard.press("Control+s")
+    expect(segments).to_have_count(count + 1)  # saved, and the page redrawn with it
+    new = page.locator("li#seg-2 .ws-text")
+    expect(new).to_have_value("Et bienvenue aux étudiants.")
+    expect(new).to_be_focused()
+    expect(page.locator("li#seg-2")).to_have_class("ws-segment is-verified")
+    expect(page.locator("li#seg-3 .ws-text")).to_have_value(following)
+
+
 def test_emptying_a_segment_removes_it_at_the_save_and_the_cursor_stays_there(
     page: Page, live: str
 ):

@@ -231,3 +231,30 @@ def test_a_refused_correction_is_worded_in_the_archivists_language(ws_app, archi
     assert worded[0].startswith("Version 2 was saved by ada while you were editing version 1")
     assert worded[1].startswith("A transcript keeps at least one segment")
     assert worded[2] == "No segment #1000 in this version: reload the page."
+
+
+def test_words_said_in_a_silence_whisper_skipped_become_a_new_segment(ws_app, archivist):
+    csrf = token(archivist)
+    archivist.get("/workspace/?lang=en")
+    # #2 ends at 9.5 s, #3 starts at 10.2 s; the first segment starts at 0.5 s.
+    response = save(archivist, csrf, 1, inserts={"1": "Et la Marne  aussi.", "-1": "Bonsoir."})
+    assert response.status_code == 200 and response.get_json()["version"] == 2
+    transcript, segments = segments_of(ws_app)
+    assert [s.text for s in segments][:4] == [
+        "Bonsoir.",
+        LINES[0][3],
+        LINES[1][3],
+        "Et la Marne aussi.",
+    ]
+    assert [(s.start_ms, s.end_ms) for s in (segments[0], segments[3])] == [
+        (0, 500),
+        (9_500, 10_200),
+    ]
+    assert [s.position for s in segments if s.verified] == [0, 3]
+    assert "added 2 segments" in transcript.note
+    found = hits(ws_app.test_client(), "Marne")
+    assert len(found) == 1 and 9.5 <= found[0]["start"] < 10.2
+    # Now #7 ends at 23.9 s and #8 starts at 24.1 s: no room for a segment there.
+    refused = save(archivist, csrf, 2, inserts={"6": "Rien."})
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["message"].startswith("No silence after segment #7")

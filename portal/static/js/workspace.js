@@ -246,8 +246,13 @@
     // (2,700 segments) walking them all on every key press made typing lag.
     var touched = new Set();
     var changes = function () {
-      var texts = {}, speakers = {}, verified = [], count = 0;
+      var texts = {}, speakers = {}, verified = [], inserts = {}, count = 0;
       touched.forEach(function (li) {
+        if (li.dataset.after !== undefined) {  // typed into a silence: a new segment
+          var typed = li.querySelector(".ws-text").value;
+          if (typed.trim()) { inserts[li.dataset.after] = typed; count++; }
+          return;
+        }
         var text = li.querySelector(".ws-text"), speaker = li.querySelector(".ws-speaker");
         if (text.value !== text.defaultValue) { texts[li.dataset.position] = text.value; count++; }
         if (speaker.value !== speaker.dataset.initial) {
@@ -257,7 +262,8 @@
           verified.push(parseInt(li.dataset.position, 10)); count++;
         }
       });
-      return { texts: texts, speakers: speakers, verified: verified, count: count };
+      return { texts: texts, speakers: speakers, verified: verified, inserts: inserts,
+               count: count };
     };
     var saving = false;  // one save at a time: a second would be refused as out of date
     var refresh = function () {
@@ -373,7 +379,8 @@
         method: "POST", credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken },
         body: JSON.stringify({ base_version: parseInt(editor.dataset.version, 10),
-                               texts: c.texts, speakers: c.speakers, verified: c.verified }),
+                               texts: c.texts, speakers: c.speakers, verified: c.verified,
+                               inserts: c.inserts }),
       }).then(function (r) {
         return r.json().then(function (body) { return { ok: r.ok, body: body }; });
       }).then(function (reply) {
@@ -383,12 +390,15 @@
         // An emptied segment was removed: the segments after it moved up, so the page is redrawn.
         var gone = Object.keys(c.texts).filter(function (at) { return !c.texts[at].trim(); })
           .map(function (at) { return parseInt(at, 10); });
-        if (gone.length) {
+        if (gone.length || Object.keys(c.inserts).length) {
           // Come back to the segment being edited (or the one after a removed one).
           var here = document.activeElement && document.activeElement.closest
             && document.activeElement.closest(".ws-segment");
-          var at = here ? parseInt(here.dataset.position, 10) : 0;
-          var number = at + 1 - gone.filter(function (p) { return p < at; }).length;
+          // Where it stands among the old positions: a new segment sits half-way after its own.
+          var at = !here ? 0 : here.dataset.after !== undefined
+            ? parseInt(here.dataset.after, 10) + 0.5 : parseInt(here.dataset.position, 10);
+          var number = 1 + Math.ceil(at) - gone.filter(function (p) { return p < at; }).length
+            + Object.keys(c.inserts).filter(function (a) { return parseInt(a, 10) + 0.5 < at; }).length;
           touched.clear();  // saved: nothing to warn about on the way out
           history.replaceState(null, "", "#seg-" + number);
           window.location.reload();
@@ -505,6 +515,24 @@
       if (event.ctrlKey && event.code === "Space" && li) {
         event.preventDefault();
         playSegment(li);
+      } else if (event.altKey && event.code === "KeyI" && li && li.dataset.after === undefined) {
+        // Said but not heard: a new segment in the silence after this one, typed here.
+        event.preventDefault();
+        var fresh = document.createElement("li");
+        fresh.className = "ws-segment is-new";
+        fresh.dataset.after = li.dataset.position;
+        var head = document.createElement("div");
+        head.className = "ws-segment-head";
+        head.textContent = editor.dataset.labelNew;
+        var area = document.createElement("textarea");
+        area.className = "ws-text";
+        area.rows = 2;
+        area.setAttribute("aria-label", editor.dataset.labelNew);
+        fresh.append(head, area);
+        li.after(fresh);
+        segments.splice(segments.indexOf(li) + 1, 0, fresh);
+        touched.add(fresh);
+        area.focus();
       } else if (event.altKey && event.code === "KeyV" && li) {
         // Heard it, nothing to change: verified as it stands (on save), and on to the next.
         event.preventDefault();
