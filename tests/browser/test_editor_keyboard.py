@@ -6,6 +6,7 @@ while the recording is replayed, slowed, and segments are cut or joined.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -155,6 +156,30 @@ def test_a_segments_speaker_menu_offers_everyone_once_focused_and_its_choice_is_
     expect(page.locator("#save-status")).to_contain_text("✓ v")
     page.reload()
     expect(page.locator("li#seg-2 .ws-speaker")).to_have_value(chosen)
+
+
+def test_a_new_segment_left_empty_is_not_sent_and_does_not_stop_the_save(page: Page, live: str):
+    sign_in(page, live)
+    page.goto(f"{live}/workspace/sessions/{SLUG}/transcript")
+    segments = page.locator("li.ws-segment")
+    count = segments.count()
+    first = page.locator("li#seg-1 .ws-text")
+    first.focus()
+    page.keyboard.press("Alt+KeyI")
+    first.focus()
+    page.keyboard.press("Alt+KeyI")  # the same silence again: back to its new segment
+    expect(page.locator("li.ws-segment.is-new")).to_have_count(1)
+    expect(page.locator("li.ws-segment.is-new .ws-text")).to_be_focused()
+    page.keyboard.press("Alt+KeyV")  # a new segment has nothing to verify: no error
+    third = page.locator("li#seg-3 .ws-text")
+    third.focus()
+    page.keyboard.press("End")
+    page.keyboard.type(" Merci.")
+    page.keyboard.press("Control+s")
+    expect(page.locator("#save-status")).to_contain_text("✓ v")
+    page.reload()
+    expect(segments).to_have_count(count)  # the empty new segment was not stored
+    expect(third).to_have_value(re.compile(r" Merci\.$"))
 
 
 def test_alt_i_types_a_new_segment_into_the_silence_after_one(page: Page, live: str):

@@ -406,6 +406,7 @@
         }
         // What was sent is the new baseline; a key typed while saving stays a change.
         touched.forEach(function (li) {
+          if (li.dataset.after !== undefined) return;  // a new segment left empty: not sent
           var at = li.dataset.position;
           var text = li.querySelector(".ws-text"), speaker = li.querySelector(".ws-speaker");
           var confirmed = c.verified.indexOf(parseInt(at, 10)) >= 0;
@@ -422,7 +423,7 @@
             touched.delete(li);
           }
         });
-        if (touched.size) refresh();
+        if (changes().count) refresh();  // else the status keeps saying it was saved
         editor.dataset.version = reply.body.version;
         var badge = document.getElementById("version-badge");
         if (badge) badge.textContent = badge.dataset.label.replace("999999", reply.body.version);
@@ -518,9 +519,18 @@
       } else if (event.altKey && event.code === "KeyI" && li && li.dataset.after === undefined) {
         // Said but not heard: a new segment in the silence after this one, typed here.
         event.preventDefault();
+        var following = segments[segments.indexOf(li) + 1];
+        if (following && following.dataset.after === li.dataset.position) {
+          following.querySelector(".ws-text").focus();  // one new segment per silence
+          return;
+        }
         var fresh = document.createElement("li");
         fresh.className = "ws-segment is-new";
         fresh.dataset.after = li.dataset.position;
+        // The silence it fills, so Ctrl+Space plays what was said there.
+        fresh.dataset.start = li.dataset.end;
+        fresh.dataset.end = following
+          ? following.dataset.start : String(parseInt(li.dataset.end, 10) + 10000);
         var head = document.createElement("div");
         head.className = "ws-segment-head";
         head.textContent = editor.dataset.labelNew;
@@ -533,7 +543,7 @@
         segments.splice(segments.indexOf(li) + 1, 0, fresh);
         touched.add(fresh);
         area.focus();
-      } else if (event.altKey && event.code === "KeyV" && li) {
+      } else if (event.altKey && event.code === "KeyV" && li && li.dataset.after === undefined) {
         // Heard it, nothing to change: verified as it stands (on save), and on to the next.
         event.preventDefault();
         if (!li.classList.contains("is-verified")) {
