@@ -118,34 +118,26 @@ def save_changes(
         raise CorrectionError(
             "a transcript keeps at least one segment; not every one can go", "all_removed"
         )
-    new_segments, verified = [], set()
+    # (segment, verified) in the new version's order: positions close up behind a removed
+    # segment and open up for an inserted one, and each verified mark follows its segment.
+    edited: list[tuple[TranscribedSegment, bool]] = []
     if -1 in effective.inserts:
-        verified.add(len(new_segments))
-        new_segments.append(_inserted(effective.inserts[-1], gaps[-1]))
+        edited.append((_inserted(effective.inserts[-1], gaps[-1]), True))
     for segment in segments:
-        if segment.position in effective.inserts:  # after this one: its place is kept
-            later = _inserted(effective.inserts[segment.position], gaps[segment.position])
-        else:
-            later = None
-        if segment.position in effective.removed:
-            if later is not None:
-                verified.add(len(new_segments))
-                new_segments.append(later)
-            continue
-        text = effective.texts.get(segment.position)
-        speaker = effective.speakers.get(segment.position, KEEP)
-        if (
-            segment.verified
-            or segment.position in effective.texts
-            or segment.position in effective.verified
-        ):
-            verified.add(len(new_segments))  # positions close up behind a removed segment
-        new_segments.append(
-            copy_segment(segment, text, speaker, effective.voices.get(segment.position))
-        )
-        if later is not None:
-            verified.add(len(new_segments))
-            new_segments.append(later)
+        position = segment.position
+        if position not in effective.removed:
+            copied = copy_segment(
+                segment,
+                effective.texts.get(position),
+                effective.speakers.get(position, KEEP),
+                effective.voices.get(position),
+            )
+            was_verified = segment.verified or position in effective.verified
+            edited.append((copied, was_verified or position in effective.texts))
+        if position in effective.inserts:  # after this one, in the silence before the next
+            edited.append((_inserted(effective.inserts[position], gaps[position]), True))
+    new_segments = [segment for segment, _ in edited]
+    verified = {n for n, (_, checked) in enumerate(edited) if checked}
     transcript = store_transcript(
         db,
         session,
@@ -179,12 +171,12 @@ def _gaps(segments: list[Segment], inserts: dict[int, str]) -> dict[int, tuple[i
     Refused when there is none to speak of (split a segment instead), so a new
     segment never overlaps another one's time.
     """
-    ordered = sorted(segments, key=lambda s: s.position)
+    index_of = {segment.position: i for i, segment in enumerate(segments)}  # in position order
     gaps = {}
     for after in inserts:
-        index = next((i for i, s in enumerate(ordered) if s.position == after), -1)
-        start = ordered[index].end_ms if index >= 0 else 0
-        following = ordered[index + 1] if index + 1 < len(ordered) else None
+        index = index_of.get(after, -1)
+        start = segments[index].end_ms if index >= 0 else 0
+        following = segments[index + 1] if index + 1 < len(segments) else None
         end = following.start_ms if following is not None else start + 10_000
         if end - start < MIN_INSERT_MS:
             raise CorrectionError(
