@@ -101,25 +101,20 @@ def add_term(
     if kind not in KINDS:
         raise GlossaryError(f"unknown kind {kind!r}: choose {', '.join(KINDS)}", "kind")
     existing = _find(db, series, key)
-    heard = _variants(heard_as, existing.term, limits) if existing is not None else []
-    known = existing.heard_as.splitlines() if existing is not None and existing.heard_as else []
-    if (
-        existing is not None
-        and existing.created_by == SEEDED_BY
-        and created_by not in ("", SEEDED_BY)
-        and set(heard) - set(known)
-    ):
+    if existing is not None:
+        if created_by in ("", SEEDED_BY) or not teaches(existing, heard_as, limits):
+            raise GlossaryError(f"“{term}” is already in the glossary of {series.slug}", "exists")
         # Seeded from the programme, now brought by a person with a spelling the recogniser
         # got wrong (find-and-replace's "add to the glossary"): it becomes theirs, so it
         # gets the hot-word room kept for terms added by hand (see hot_words).
+        known = existing.heard_as.splitlines() if existing.heard_as else []
+        heard = _variants(heard_as, existing.term, limits)
         existing.heard_as = "\n".join(_variants([*known, *heard], existing.term, limits))
         existing.created_by, existing.created_at = created_by[:200], utcnow()
         if note:
             existing.note = " ".join(note.split())[:MAX_NOTE_CHARS]
         db.flush()
         return existing
-    if existing is not None:
-        raise GlossaryError(f"“{term}” is already in the glossary of {series.slug}", "exists")
     if _count(db, series) >= limits.max_terms:
         raise GlossaryError(
             f"the glossary of {series.slug} is full ({limits.max_terms} terms): remove some, "
@@ -138,6 +133,20 @@ def add_term(
     db.add(entry)
     db.flush()
     return entry
+
+
+def teaches(
+    entry: GlossaryTerm, heard_as: str | Iterable[str], limits: GlossaryLimits | None = None
+) -> bool:
+    """Say whether a person adding these spellings heard to an entry would teach it
+    something: only a term seeded from the programme that lacks one of them.
+
+    `add_term` then makes the term theirs; find-and-replace offers it on that ground.
+    """
+    if entry.created_by != SEEDED_BY:
+        return False
+    known = set(entry.heard_as.splitlines()) if entry.heard_as else set()
+    return bool(set(_variants(heard_as, entry.term, limits or GlossaryLimits())) - known)
 
 
 def remove_term(db: OrmSession, series: Series, term: str) -> GlossaryTerm:

@@ -19,7 +19,7 @@ from core.catalogue.queries import get_series, list_series
 from core.catalogue.schema import Series, Session
 from core.corrections import VersionConflict
 from core.errors import CatalogueError
-from core.glossary import SEEDED_BY, list_terms
+from core.glossary import list_terms, teaches
 from core.replace import (
     MAX_PHRASE_CHARS,
     ReplaceError,
@@ -156,11 +156,10 @@ def _glossaries(
         found = list(
             db.scalars(select(Series).join(Session).where(Session.slug.in_(slugs)).distinct())
         )
-    key, heard = fold_words(new), " ".join(old.split())
+    key = fold_words(new)
 
     def known(term) -> bool:
-        taught = term.created_by != SEEDED_BY or heard in term.heard_as.splitlines()
-        return term.key == key and taught
+        return term.key == key and not teaches(term, old)
 
     return [
         (series, any(known(t) for t in list_terms(db, series)))
