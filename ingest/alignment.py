@@ -49,8 +49,8 @@ def sessions_to_realign(
     a worker stopped mid-task) the corrected words would keep their estimates
     until the session's next save. These are the versions saved by archivists
     more than `settle_s` ago (younger ones are left to their own message), within
-    `recent_s`, that are still current, were never aligned, and hold a verified
-    segment with an estimated word.
+    `recent_s`, still current and never looked at by `realign_session`, which
+    marks every version it reads, aligned or with nothing to align.
     """
     now = datetime.now(UTC)
     with catalogue.session() as db:
@@ -67,15 +67,9 @@ def sessions_to_realign(
         for version in versions:
             if MARK in (version.settings or {}):
                 continue
-            session = version.session
-            current = current_transcript(db, session)
-            if current is None or current.id != version.id:
-                continue
-            if any(
-                segment.verified and any(w.probability == ESTIMATED for w in words_of(segment))
-                for segment in transcript_segments(db, version)
-            ):
-                slugs.append(session.slug)
+            current = current_transcript(db, version.session)
+            if current is not None and current.id == version.id:
+                slugs.append(version.session.slug)
     return list(dict.fromkeys(slugs))
 
 
@@ -123,12 +117,15 @@ def realign_session(
 ) -> Realignment:
     """Align the estimated words of the current version's corrected segments, in place.
 
-    Runs once per version (its settings keep the outcome under "aligned"); a
-    version without corrected estimated words is left untouched, unmarked.
+    Runs once per version: its settings keep the outcome under "aligned", also
+    for a version with no corrected estimated words (nothing aligned), so the
+    worker's recovery (`sessions_to_realign`) never reads it again.
     """
     report = Realignment(session_slug)
     targets, original, language = _read_targets(catalogue, settings, report)
     if not targets:
+        if report.transcript_id is not None:  # a version not yet looked at: mark it
+            _write(catalogue, report, [], {})
         return report
     started = time.perf_counter()
     found = _align_all(settings, targets, original, language, transcriber_factory, report)

@@ -170,4 +170,11 @@ def test_a_correction_whose_alignment_message_was_lost_is_aligned_by_recovery(
         assert [w.probability for w in words_of(segment)][5:] == [ALIGNED] * 3
     assert "alignment of" not in " ".join(tasks.recover())  # aligned: nothing left to resend
     assert len(aligner.align_calls) == 1
+    # A version with nothing to align (a segment verified as it stands) is looked at once.
+    with catalogue.session() as db:
+        version = save_changes(db, get_session(db, SLUG), 2, Changes(verified={0}), "ada")
+        version.created_at = version.created_at - timedelta(minutes=5)
+    assert f"alignment of {SLUG}" in tasks.recover()
+    assert "alignment of" not in " ".join(tasks.recover())
+    assert len(aligner.align_calls) == 1  # no model was asked
     catalogue.dispose()
