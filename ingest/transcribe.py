@@ -169,6 +169,8 @@ class WhisperTranscriber(Transcriber):
         except (OSError, ValueError, IndexError) as exc:
             raise MediaError(f"could not decode the audio of {audio_path}: {exc}") from exc
         total_ms = _to_ms(info.duration)
+        if progress is not None:
+            progress(0, total_ms)  # voice and language detection are done; decoding starts
         segments: list[TranscribedSegment] = []
         try:
             for raw in raw_segments:

@@ -433,6 +433,33 @@ class _WindowedTranscriber(ScriptedTranscriber):
         return super().transcribe(audio_path, language, initial_prompt)
 
 
+class _SlowStartTranscriber(ScriptedTranscriber):
+    """Like Whisper on a short file: seconds of voice and language detection over the whole
+    file, a report that decoding starts, a tenth after a first window, then the end."""
+
+    def transcribe(self, audio_path, language=None, initial_prompt=None, progress=None):
+        total_ms = probe(Path(audio_path)).duration_ms
+        time.sleep(3.0)
+        progress(0, total_ms)
+        time.sleep(1.2)
+        progress(total_ms // 10, total_ms)
+        time.sleep(3.5)
+        progress(total_ms, total_ms)
+        return super().transcribe(audio_path, language, initial_prompt)
+
+
+def test_time_before_decoding_does_not_slow_the_bar_down(
+    seeded_catalogue: Catalogue, settings: Settings, h264_video: Path
+) -> None:
+    # Decoding ran at a tenth per 1.2 s: in the 3.5 s after the first window the bar moves
+    # on at that pace (to about 35 %), not at a pace that counts the 3 s of detection
+    # before decoding began (to about 17 %).
+    _, _, steps = _ingest(seeded_catalogue, settings, h264_video, _SlowStartTranscriber(_script()))
+    end = route_progress(WHISPER_ROUTE, "transcribe", 1.0)
+    before_end = [r.fraction for r in steps.reports if r.step == "transcribe" and r.fraction < end]
+    assert max(before_end) >= route_progress(WHISPER_ROUTE, "transcribe", 0.25), steps.reports
+
+
 def test_progress_moves_on_with_a_time_left_between_whispers_reports(
     seeded_catalogue: Catalogue, settings: Settings, h264_video: Path
 ) -> None:
