@@ -448,6 +448,35 @@ class _SlowStartTranscriber(ScriptedTranscriber):
         return super().transcribe(audio_path, language, initial_prompt)
 
 
+class _LongFirstWindowTranscriber(ScriptedTranscriber):
+    """Like Whisper on a short file: decoding starts, then nothing until the whole text."""
+
+    def transcribe(self, audio_path, language=None, initial_prompt=None, progress=None):
+        total_ms = probe(Path(audio_path)).duration_ms
+        progress(0, total_ms)
+        time.sleep(3.5)
+        progress(total_ms, total_ms)
+        return super().transcribe(audio_path, language, initial_prompt)
+
+
+def test_the_bar_moves_while_whisper_decodes_its_first_window(
+    seeded_catalogue: Catalogue, settings: Settings, h264_video: Path
+) -> None:
+    # No pace is known before Whisper's first report: the bar still moves at a guessed
+    # pace, showing no time left (a guess is not an estimate), and never goes back.
+    _, _, steps = _ingest(
+        seeded_catalogue, settings, h264_video, _LongFirstWindowTranscriber(_script())
+    )
+    start = route_progress(WHISPER_ROUTE, "transcribe", 0.0)
+    end = route_progress(WHISPER_ROUTE, "transcribe", 1.0)
+    # (The file is a few seconds long: one tick at the guessed pace nearly reaches its end.)
+    between = [r for r in steps.reports if r.step == "transcribe" and start < r.fraction < end]
+    assert between, steps.reports
+    assert all(r.eta_s is None for r in between)
+    fractions = [r.fraction for r in steps.reports]
+    assert fractions == sorted(fractions)
+
+
 def test_time_before_decoding_does_not_slow_the_bar_down(
     seeded_catalogue: Catalogue, settings: Settings, h264_video: Path
 ) -> None:
