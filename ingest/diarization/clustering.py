@@ -57,15 +57,16 @@ def merge_alike(
     Labels come back numbered 0..k-1 in order of first appearance.
     """
     labels = np.asarray(labels, dtype=np.int64).copy()
+    points = embeddings.astype(np.float64)
     while labels.max(initial=0) > 0:
-        means = centroids(embeddings.astype(np.float64), labels)
+        # A label emptied by a join has a zero centroid: cosine 0, never joined again.
+        means = centroids(points, labels)
         similarity = means @ means.T
         np.fill_diagonal(similarity, -1.0)
         first, second = divmod(int(np.argmax(similarity)), len(similarity))
         if similarity[first, second] < threshold:
             break
         labels[labels == max(first, second)] = min(first, second)
-        labels = _renumber(labels)
     return _renumber(labels)
 
 
