@@ -378,40 +378,40 @@ def voiceprints(clips: dict[str, np.ndarray], folder: Path) -> dict:
         half = len(samples) * 1000 // RATE // 2
         enrol[name] = np.array(embed_speech(wav, [(0, half)]))
         test[name] = np.array(embed_speech(wav, [(half, len(samples) * 1000 // RATE)]))
+    from core.settings import Settings
+
     names = sorted(clips)
     scores = np.array([[float(test[a] @ enrol[b]) for b in names] for a in names])
     same = np.diag(scores)
     different = scores[~np.eye(len(names), dtype=bool)]
     # The threshold halfway between the best impostor and the worst true match, if they part.
     threshold = round(float((different.max() + same.min()) / 2), 3)
+    as_ten = _recognition(scores, np.array(names), threshold)
+    shipped = Settings().voiceprint_threshold
+    as_nine = np.array([SAME_SPEAKER.get(n, n) for n in names])
     return {
         "speakers": len(names),
-        "top1": round(float(np.mean(np.argmax(scores, axis=1) == np.arange(len(names)))), 3),
+        "top1": as_ten["top1"],
         "same_cosine": _stats(same),
-        "different_cosine": _stats(different),
+        "different_cosine": as_ten["different_cosine"],
         "closest_pairs": _closest_pairs(scores, names),
         "proposed_threshold": threshold,
-        "false_accept_at_threshold": round(float(np.mean(different >= threshold)), 3),
-        "false_reject_at_threshold": round(float(np.mean(same < threshold)), 3),
-        "if_001_is_007": _recognition_as_one(scores, names),
+        "false_accept_at_threshold": as_ten["false_accept"],
+        "false_reject_at_threshold": as_ten["false_reject"],
+        "if_001_is_007": {"threshold": shipped, **_recognition(scores, as_nine, shipped)},
     }
 
 
-def _recognition_as_one(scores: np.ndarray, names: list[str]) -> dict:
-    """Top-1 and error rates at the shipped threshold with 007 spoken by 001's speaker."""
-    from core.settings import Settings
-
-    shipped = Settings().voiceprint_threshold
-    person = np.array([SAME_SPEAKER.get(n, n) for n in names])
+def _recognition(scores: np.ndarray, person: np.ndarray, threshold: float) -> dict:
+    """Top-1, impostor scores and error rates at `threshold`, clip i spoken by person[i]."""
     same_person = person[:, None] == person[None, :]
     impostors = scores[~same_person]
     genuine = np.diag(scores)
     return {
         "top1": round(float(np.mean(person[np.argmax(scores, axis=1)] == person)), 3),
         "different_cosine": _stats(impostors),
-        "threshold": shipped,
-        "false_accept": round(float(np.mean(impostors >= shipped)), 3),
-        "false_reject": round(float(np.mean(genuine < shipped)), 3),
+        "false_accept": round(float(np.mean(impostors >= threshold)), 3),
+        "false_reject": round(float(np.mean(genuine < threshold)), 3),
     }
 
 
@@ -486,28 +486,25 @@ def summary(results: dict) -> dict:
     for kind in ("ten_speakers", "alternation", "one_voice", "nine_minutes"):
         runs = [r["spectral"] for name, r in results.items() if name.startswith(kind)]
         if runs:
-            mean = {c: round(float(np.mean([r[c]["der"] for r in runs])), 4)
-                    for c in ("no_collar", "collar_0.25s")}  # fmt: skip
-            merged = [r["if_001_is_007"] for r in runs]
+            found = [r["speakers_found"] for r in runs]
             out[kind] = {
                 "files": len(runs),
-                "der": mean["no_collar"],
-                "der_collar_0.25s": mean["collar_0.25s"],
-                "worst_der": max(r["no_collar"]["der"] for r in runs),
-                "voice_count_right": sum(r["speakers_found"] == r["speakers_true"] for r in runs),
-                "if_001_is_007": {
-                    "der": round(float(np.mean([m["no_collar"]["der"] for m in merged])), 4),
-                    "der_collar_0.25s": round(
-                        float(np.mean([m["collar_0.25s"]["der"] for m in merged])), 4
-                    ),
-                    "worst_der": max(m["no_collar"]["der"] for m in merged),
-                    "voice_count_right": sum(
-                        r["speakers_found"] == m["speakers_true"]
-                        for r, m in zip(runs, merged, strict=True)
-                    ),
-                },
+                **_group_scores(runs, found),
+                "if_001_is_007": _group_scores([r["if_001_is_007"] for r in runs], found),
             }
     return out
+
+
+def _group_scores(scored: list[dict], found: list[int]) -> dict:
+    """Mean DER (no collar, ±0.25 s), worst DER and right voice counts of a group of files."""
+    return {
+        "der": round(float(np.mean([s["no_collar"]["der"] for s in scored])), 4),
+        "der_collar_0.25s": round(float(np.mean([s["collar_0.25s"]["der"] for s in scored])), 4),
+        "worst_der": max(s["no_collar"]["der"] for s in scored),
+        "voice_count_right": sum(
+            count == s["speakers_true"] for count, s in zip(found, scored, strict=True)
+        ),
+    }
 
 
 def machine_info() -> dict:
