@@ -420,43 +420,28 @@ def test_an_upload_the_archive_owns_is_moved_into_the_store_not_copied(
     assert h264_video.exists()
 
 
-class _WindowedTranscriber(ScriptedTranscriber):
-    """Reports like Whisper on a short file: a tenth after a first window, then nothing for
-    seconds, then the end."""
+class _PacedTranscriber(ScriptedTranscriber):
+    """Reports progress like Whisper on a short file: after each pause (s), a share of it."""
+
+    def __init__(self, segments, reports: list[tuple[float, float]]) -> None:
+        super().__init__(segments)
+        self.reports = reports
 
     def transcribe(self, audio_path, language=None, initial_prompt=None, progress=None):
         total_ms = probe(Path(audio_path)).duration_ms
-        time.sleep(1.2)
-        progress(total_ms // 10, total_ms)
-        time.sleep(3.5)
-        progress(total_ms, total_ms)
+        for pause_s, share in self.reports:
+            time.sleep(pause_s)
+            progress(int(total_ms * share), total_ms)
         return super().transcribe(audio_path, language, initial_prompt)
 
 
-class _SlowStartTranscriber(ScriptedTranscriber):
-    """Like Whisper on a short file: seconds of voice and language detection over the whole
-    file, a report that decoding starts, a tenth after a first window, then the end."""
-
-    def transcribe(self, audio_path, language=None, initial_prompt=None, progress=None):
-        total_ms = probe(Path(audio_path)).duration_ms
-        time.sleep(3.0)
-        progress(0, total_ms)
-        time.sleep(1.2)
-        progress(total_ms // 10, total_ms)
-        time.sleep(3.5)
-        progress(total_ms, total_ms)
-        return super().transcribe(audio_path, language, initial_prompt)
-
-
-class _LongFirstWindowTranscriber(ScriptedTranscriber):
-    """Like Whisper on a short file: decoding starts, then nothing until the whole text."""
-
-    def transcribe(self, audio_path, language=None, initial_prompt=None, progress=None):
-        total_ms = probe(Path(audio_path)).duration_ms
-        progress(0, total_ms)
-        time.sleep(3.5)
-        progress(total_ms, total_ms)
-        return super().transcribe(audio_path, language, initial_prompt)
+# A tenth after a first window, then nothing for seconds, then the end.
+WINDOWED = [(1.2, 0.1), (3.5, 1.0)]
+# Seconds of voice and language detection over the whole file, a report that decoding
+# starts, then as WINDOWED.
+SLOW_START = [(3.0, 0.0), *WINDOWED]
+# Decoding starts, then nothing until the whole text.
+LONG_FIRST_WINDOW = [(0.0, 0.0), (3.5, 1.0)]
 
 
 def test_the_bar_moves_while_whisper_decodes_its_first_window(
@@ -465,7 +450,7 @@ def test_the_bar_moves_while_whisper_decodes_its_first_window(
     # No pace is known before Whisper's first report: the bar still moves at a guessed
     # pace, showing no time left (a guess is not an estimate), and never goes back.
     _, _, steps = _ingest(
-        seeded_catalogue, settings, h264_video, _LongFirstWindowTranscriber(_script())
+        seeded_catalogue, settings, h264_video, _PacedTranscriber(_script(), LONG_FIRST_WINDOW)
     )
     start = route_progress(WHISPER_ROUTE, "transcribe", 0.0)
     end = route_progress(WHISPER_ROUTE, "transcribe", 1.0)
@@ -483,7 +468,9 @@ def test_time_before_decoding_does_not_slow_the_bar_down(
     # Decoding ran at a tenth per 1.2 s: in the 3.5 s after the first window the bar moves
     # on at that pace (to about 35 %), not at a pace that counts the 3 s of detection
     # before decoding began (to about 17 %).
-    _, _, steps = _ingest(seeded_catalogue, settings, h264_video, _SlowStartTranscriber(_script()))
+    _, _, steps = _ingest(
+        seeded_catalogue, settings, h264_video, _PacedTranscriber(_script(), SLOW_START)
+    )
     end = route_progress(WHISPER_ROUTE, "transcribe", 1.0)
     before_end = [r.fraction for r in steps.reports if r.step == "transcribe" and r.fraction < end]
     assert max(before_end) >= route_progress(WHISPER_ROUTE, "transcribe", 0.25), steps.reports
@@ -492,7 +479,9 @@ def test_time_before_decoding_does_not_slow_the_bar_down(
 def test_progress_moves_on_with_a_time_left_between_whispers_reports(
     seeded_catalogue: Catalogue, settings: Settings, h264_video: Path
 ) -> None:
-    _, _, steps = _ingest(seeded_catalogue, settings, h264_video, _WindowedTranscriber(_script()))
+    _, _, steps = _ingest(
+        seeded_catalogue, settings, h264_video, _PacedTranscriber(_script(), WINDOWED)
+    )
     first_window = route_progress(WHISPER_ROUTE, "transcribe", 0.1)
     end = route_progress(WHISPER_ROUTE, "transcribe", 1.0)
     between = [
