@@ -10,7 +10,6 @@ import functools
 import math
 import os
 import time
-import wave
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
@@ -314,15 +313,9 @@ def _read_wav_window(path: Path, start_ms: int, end_ms: int) -> Any:
     """Return [start_ms, end_ms) of a 16 kHz mono 16-bit WAV as float32, peak-normalised."""
     import numpy as np
 
-    try:
-        with wave.open(str(path), "rb") as wav:
-            if (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) != (16_000, 1, 2):
-                raise MediaError(f"{path.name} is not 16 kHz mono 16-bit WAV: cannot align on it")
-            wav.setpos(min(wav.getnframes(), start_ms * 16))
-            raw = wav.readframes((end_ms - start_ms) * 16)
-    except (OSError, EOFError, wave.Error) as exc:
-        raise MediaError(f"cannot read the audio of {path.name} to align words: {exc}") from exc
-    samples = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
+    from ingest.diarization.audio import read_wav, to_float  # here: the package imports us
+
+    samples = to_float(read_wav(path)[max(0, start_ms) * 16 : max(0, end_ms) * 16])
     if not samples.size:
         raise MediaError(f"{path.name} has no audio between {start_ms} and {end_ms} ms")
     # A window cut from a quiet original is not loudness-normalised like audio.wav is.

@@ -53,8 +53,8 @@ def read_wav(path: Path) -> np.ndarray:
         or bits != 16
     ):
         raise MediaError(
-            f"{path.name} is {channels}-channel {bits}-bit at {rate} Hz; speaker detection needs "
-            "the 16 kHz mono 16-bit PCM WAV that the audio step writes"
+            f"{path.name} is {channels}-channel {bits}-bit at {rate} Hz; finding voices and "
+            "aligning words need the 16 kHz mono 16-bit PCM WAV that the audio step writes"
         )
     # ffmpeg writing to a pipe leaves the data length unset: trust the file's size instead.
     count = min(length, size - offset) // 2
